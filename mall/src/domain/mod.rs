@@ -1,0 +1,6 @@
+//! Pure mall rules: no database, no web framework.
+
+pub mod limits;
+pub mod order;
+pub mod product;
+pub mod search;

@@ -1,0 +1,3 @@
+//! Queries that are more than an entity lookup.
+
+pub mod search;

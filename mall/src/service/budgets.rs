@@ -1,0 +1,262 @@
+//! Budget lines of purchasing units: created and adjusted by the operator or the unit's
+//! finance role; every adjustment recorded with its reason and audited.
+
+use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::db::{execute, stmt};
+use gpmall_platform::entity::organization;
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::{ApiError, Ctx, Money};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::entity::{budget_adjustment, budget_line};
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BudgetLineView {
+    pub id: i64,
+    pub org_id: i64,
+    pub code: String,
+    pub fiscal_year: i32,
+    pub fund_source: String,
+    pub amount: Money,
+    pub remaining: Money,
+}
+
+impl From<budget_line::Model> for BudgetLineView {
+    fn from(b: budget_line::Model) -> Self {
+        BudgetLineView {
+            id: b.id,
+            org_id: b.org_id,
+            code: b.code,
+            fiscal_year: b.fiscal_year,
+            fund_source: b.fund_source,
+            amount: Money::from_fen(b.amount_fen),
+            remaining: Money::from_fen(b.remaining_fen),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBudgetLine {
+    /// The purchasing unit; the operator must name it, a finance officer may omit it (own unit).
+    pub org_id: Option<i64>,
+    pub code: String,
+    pub fiscal_year: i32,
+    pub fund_source: String,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetAdjustment {
+    /// Signed change of the amount (and of what remains), e.g. "-5000.00".
+    pub delta: Money,
+    pub reason: String,
+}
+
+/// Which purchasing units `actor` may manage budgets for.
+fn may_manage(actor: &Identity, org_id: i64) -> bool {
+    actor.has_role(Role::Operator)
+        || (actor.org_kind == OrgKind::Purchaser
+            && actor.has_role(Role::Finance)
+            && actor.org_id == org_id)
+}
+
+pub async fn list(ctx: &Ctx, actor: &Identity) -> Result<Vec<BudgetLineView>, ApiError> {
+    if actor.org_kind != OrgKind::Purchaser {
+        return Err(ApiError::forbidden(
+            "budget lines belong to purchasing units",
+        ));
+    }
+    Ok(budget_line::Entity::find()
+        .filter(budget_line::Column::OrgId.eq(actor.org_id))
+        .order_by_desc(budget_line::Column::FiscalYear)
+        .order_by_asc(budget_line::Column::Code)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(BudgetLineView::from)
+        .collect())
+}
+
+/// A budget line visible to `actor` (its own unit's, or any for the operator).
+pub async fn get<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Identity,
+    id: i64,
+) -> Result<budget_line::Model, ApiError> {
+    budget_line::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|b| actor.has_role(Role::Operator) || b.org_id == actor.org_id)
+        .ok_or_else(|| ApiError::not_found("budget line"))
+}
+
+pub async fn create(
+    ctx: &Ctx,
+    actor: &Identity,
+    input: NewBudgetLine,
+) -> Result<BudgetLineView, ApiError> {
+    let org_id = match (input.org_id, actor.has_role(Role::Operator)) {
+        (Some(id), _) => id,
+        (None, false) => actor.org_id,
+        (None, true) => return Err(ApiError::validation("org_id names the purchasing unit")),
+    };
+    if !may_manage(actor, org_id) {
+        return Err(ApiError::forbidden(
+            "only the operator or the unit's finance officer manages budget lines",
+        ));
+    }
+    let org = organization::Entity::find_by_id(org_id)
+        .one(&ctx.db)
+        .await?
+        .filter(|o| o.kind == OrgKind::Purchaser.as_str())
+        .ok_or_else(|| ApiError::validation("org_id is not a purchasing unit"))?;
+    let code = input.code.trim();
+    if code.is_empty() || code.chars().count() > 64 {
+        return Err(ApiError::validation(
+            "code is required (at most 64 characters)",
+        ));
+    }
+    let fund_source = input.fund_source.trim();
+    if fund_source.is_empty() {
+        return Err(ApiError::validation("fund_source is required"));
+    }
+    if !(2000..=2100).contains(&input.fiscal_year) {
+        return Err(ApiError::validation(
+            "fiscal_year must be a year such as 2026",
+        ));
+    }
+    if !input.amount.is_positive() {
+        return Err(ApiError::validation("amount must be greater than zero"));
+    }
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let exists = budget_line::Entity::find()
+        .filter(budget_line::Column::OrgId.eq(org.id))
+        .filter(budget_line::Column::Code.eq(code))
+        .filter(budget_line::Column::FiscalYear.eq(input.fiscal_year))
+        .one(&txn)
+        .await?;
+    if exists.is_some() {
+        return Err(ApiError::conflict(
+            "BUDGET_LINE_EXISTS",
+            format!(
+                "budget line {code} already exists for {}",
+                input.fiscal_year
+            ),
+        ));
+    }
+    let saved = budget_line::ActiveModel {
+        org_id: Set(org.id),
+        code: Set(code.to_owned()),
+        fiscal_year: Set(input.fiscal_year),
+        fund_source: Set(fund_source.to_owned()),
+        amount_fen: Set(input.amount.fen()),
+        remaining_fen: Set(input.amount.fen()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let view = BudgetLineView::from(saved);
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "budget_line.created",
+            subject_type: "budget_line",
+            subject_id: view.id.to_string(),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Adjusts a line by `delta`; a cut may not take what remains below zero.
+pub async fn adjust(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+    input: BudgetAdjustment,
+) -> Result<BudgetLineView, ApiError> {
+    let reason = input.reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::validation(
+            "reason is required for a budget adjustment",
+        ));
+    }
+    if input.delta == Money::ZERO {
+        return Err(ApiError::validation("delta must not be zero"));
+    }
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let before = get(&txn, actor, id).await?;
+    if !may_manage(actor, before.org_id) {
+        return Err(ApiError::forbidden(
+            "only the operator or the unit's finance officer adjusts budget lines",
+        ));
+    }
+    let delta = input.delta.fen();
+    let changed = execute(
+        &txn,
+        stmt(
+            txn.get_database_backend(),
+            "UPDATE budget_lines SET amount_fen = amount_fen + ?, remaining_fen = remaining_fen + ? \
+             WHERE id = ? AND remaining_fen + ? >= 0 AND amount_fen + ? >= 0",
+            [delta.into(), delta.into(), id.into(), delta.into(), delta.into()],
+        ),
+    )
+    .await?;
+    if changed != 1 {
+        return Err(ApiError::conflict(
+            "BUDGET_EXCEEDED",
+            format!(
+                "a cut of {} is more than the {} that remains unspent",
+                Money::from_fen(-delta),
+                Money::from_fen(before.remaining_fen)
+            ),
+        ));
+    }
+    budget_adjustment::ActiveModel {
+        budget_line_id: Set(id),
+        delta_fen: Set(delta),
+        reason: Set(reason.to_owned()),
+        actor_user_id: Set(actor.user_id),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let after = budget_line::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("budget line"))?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "budget_line.adjusted",
+            subject_type: "budget_line",
+            subject_id: id.to_string(),
+            before: serde_json::to_value(BudgetLineView::from(before)).ok(),
+            after: Some(serde_json::json!({
+                "line": BudgetLineView::from(after.clone()),
+                "delta": input.delta,
+                "reason": reason,
+            })),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(after.into())
+}

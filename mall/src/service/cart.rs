@@ -1,0 +1,197 @@
+//! The cart: one per purchaser user, shown with totals per supplier.
+
+use std::collections::BTreeMap;
+
+use gpmall_platform::db::{query_all, stmt};
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::{ApiError, Ctx, Money};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+
+use crate::entity::cart_item;
+
+pub const MAX_QUANTITY: i64 = 100_000;
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CartLine {
+    pub product_id: i64,
+    pub name: String,
+    pub unit: String,
+    pub price: Money,
+    pub quantity: i64,
+    pub line_total: Money,
+    /// False when the product was delisted or its stock no longer covers the quantity.
+    pub available: bool,
+    pub stock: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CartSupplierGroup {
+    pub supplier_id: i64,
+    pub supplier_name: String,
+    pub lines: Vec<CartLine>,
+    pub subtotal: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CartView {
+    pub suppliers: Vec<CartSupplierGroup>,
+    pub total: Money,
+    pub item_count: i64,
+}
+
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CartItemInput {
+    pub product_id: i64,
+    pub quantity: i64,
+}
+
+fn require_buyer(actor: &Identity) -> Result<(), ApiError> {
+    if actor.org_kind != OrgKind::Purchaser {
+        return Err(ApiError::forbidden("only purchasing units buy in the mall"));
+    }
+    actor.require_role(Role::Buyer)
+}
+
+pub fn check_quantity(quantity: i64) -> Result<(), ApiError> {
+    if quantity <= 0 {
+        return Err(ApiError::validation(
+            "quantity must be a whole number of at least 1",
+        ));
+    }
+    if quantity > MAX_QUANTITY {
+        return Err(ApiError::validation(format!(
+            "quantity is at most {MAX_QUANTITY}"
+        )));
+    }
+    Ok(())
+}
+
+/// Adds to the cart, or sets the quantity when `replace`.
+pub async fn put(
+    ctx: &Ctx,
+    actor: &Identity,
+    input: CartItemInput,
+    replace: bool,
+) -> Result<CartView, ApiError> {
+    require_buyer(actor)?;
+    check_quantity(input.quantity)?;
+    crate::service::catalog::get_listed_product(ctx, input.product_id).await?;
+    let row = cart_item::ActiveModel {
+        user_id: Set(actor.user_id),
+        product_id: Set(input.product_id),
+        quantity: Set(input.quantity),
+        added_at: Set(ctx.clock.now()),
+    };
+    let mut on_conflict =
+        OnConflict::columns([cart_item::Column::UserId, cart_item::Column::ProductId]);
+    if replace {
+        on_conflict.update_column(cart_item::Column::Quantity);
+    } else {
+        on_conflict.value(
+            cart_item::Column::Quantity,
+            sea_orm::sea_query::Expr::col((cart_item::Entity, cart_item::Column::Quantity))
+                .add(input.quantity),
+        );
+    }
+    cart_item::Entity::insert(row)
+        .on_conflict(on_conflict.to_owned())
+        .exec_without_returning(&ctx.db)
+        .await?;
+    view(ctx, actor).await
+}
+
+pub async fn remove(ctx: &Ctx, actor: &Identity, product_id: i64) -> Result<CartView, ApiError> {
+    require_buyer(actor)?;
+    cart_item::Entity::delete_many()
+        .filter(cart_item::Column::UserId.eq(actor.user_id))
+        .filter(cart_item::Column::ProductId.eq(product_id))
+        .exec(&ctx.db)
+        .await?;
+    view(ctx, actor).await
+}
+
+pub async fn clear<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), ApiError> {
+    cart_item::Entity::delete_many()
+        .filter(cart_item::Column::UserId.eq(user_id))
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+/// The cart's (product, quantity) pairs, oldest first.
+pub async fn lines<C: ConnectionTrait>(
+    conn: &C,
+    user_id: i64,
+) -> Result<Vec<(i64, i64)>, ApiError> {
+    use sea_orm::QueryOrder;
+    Ok(cart_item::Entity::find()
+        .filter(cart_item::Column::UserId.eq(user_id))
+        .order_by_asc(cart_item::Column::AddedAt)
+        .order_by_asc(cart_item::Column::ProductId)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.product_id, c.quantity))
+        .collect())
+}
+
+pub async fn view(ctx: &Ctx, actor: &Identity) -> Result<CartView, ApiError> {
+    require_buyer(actor)?;
+    let rows = query_all(
+        &ctx.db,
+        stmt(
+            ctx.db.get_database_backend(),
+            "SELECT ci.product_id, ci.quantity, p.name, p.unit, p.price_fen, p.stock, p.status, \
+             p.supplier_id, o.name AS supplier_name, o.credit_status \
+             FROM cart_items ci JOIN products p ON p.id = ci.product_id \
+             JOIN organizations o ON o.id = p.supplier_id \
+             WHERE ci.user_id = ? ORDER BY o.name, ci.added_at, ci.product_id",
+            [actor.user_id.into()],
+        ),
+    )
+    .await?;
+    let mut groups: BTreeMap<i64, CartSupplierGroup> = BTreeMap::new();
+    let mut total = Money::ZERO;
+    let mut item_count = 0;
+    for row in rows {
+        let price = Money::from_fen(row.try_get("", "price_fen")?);
+        let quantity: i64 = row.try_get("", "quantity")?;
+        let stock: i64 = row.try_get("", "stock")?;
+        let status: String = row.try_get("", "status")?;
+        let credit: String = row.try_get("", "credit_status")?;
+        let line_total = price
+            .checked_mul(quantity)
+            .ok_or_else(|| ApiError::validation("cart total overflows"))?;
+        let supplier_id: i64 = row.try_get("", "supplier_id")?;
+        let group = groups.entry(supplier_id).or_insert(CartSupplierGroup {
+            supplier_id,
+            supplier_name: row.try_get("", "supplier_name")?,
+            lines: Vec::new(),
+            subtotal: Money::ZERO,
+        });
+        group.subtotal = group
+            .subtotal
+            .checked_add(line_total)
+            .unwrap_or(group.subtotal);
+        total = total.checked_add(line_total).unwrap_or(total);
+        item_count += quantity;
+        group.lines.push(CartLine {
+            product_id: row.try_get("", "product_id")?,
+            name: row.try_get("", "name")?,
+            unit: row.try_get("", "unit")?,
+            price,
+            quantity,
+            line_total,
+            available: status == "listed" && credit == "good" && stock >= quantity,
+            stock,
+        });
+    }
+    Ok(CartView {
+        suppliers: groups.into_values().collect(),
+        total,
+        item_count,
+    })
+}

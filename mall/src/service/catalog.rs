@@ -1,0 +1,852 @@
+//! Catalogue use cases: categories and their limits, search, product pages, supplier listings
+//! with the price cap and price monitoring, and the operator's review.
+
+use chrono::Duration;
+use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::db::{query_one, stmt};
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::{ApiError, Ctx, Money};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::catalog_cache;
+use crate::domain::product::{
+    ProductStatus, ReviewAction, check_price_cap, price_change_needs_review, review_transition,
+};
+use crate::domain::search;
+use crate::entity::{category, category_limit, price_history, product};
+use crate::repo::search::{PRODUCT_COLUMNS, SearchFilter, SortOrder};
+
+/// A product as purchasers see it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ProductView {
+    pub id: i64,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub specification: String,
+    pub unit: String,
+    pub price: Money,
+    pub reference_price: Money,
+    pub stock: i64,
+    pub supplier_id: i64,
+    pub supplier_name: String,
+    /// large, medium, small or micro.
+    pub enterprise_size: Option<String>,
+    /// Category code in the centralized procurement catalogue.
+    pub category: String,
+    pub category_name: String,
+    pub lead_days: i32,
+    pub delivery_regions: String,
+}
+
+impl ProductView {
+    fn from_row(row: &QueryResult) -> Result<Self, sea_orm::DbErr> {
+        Ok(ProductView {
+            id: row.try_get("", "id")?,
+            name: row.try_get("", "name")?,
+            brand: row.try_get("", "brand")?,
+            model: row.try_get("", "model")?,
+            specification: row.try_get("", "specification")?,
+            unit: row.try_get("", "unit")?,
+            price: Money::from_fen(row.try_get("", "price_fen")?),
+            reference_price: Money::from_fen(row.try_get("", "reference_price_fen")?),
+            stock: row.try_get("", "stock")?,
+            supplier_id: row.try_get("", "supplier_id")?,
+            supplier_name: row.try_get("", "supplier_name")?,
+            enterprise_size: row.try_get("", "enterprise_size")?,
+            category: row.try_get("", "category_code")?,
+            category_name: row.try_get("", "category_name")?,
+            lead_days: row.try_get("", "lead_days")?,
+            delivery_regions: row.try_get("", "delivery_regions")?,
+        })
+    }
+}
+
+/// A category with this year's direct-purchase limit.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CategoryView {
+    pub code: String,
+    pub name: String,
+    pub name_en: String,
+    pub parent_code: Option<String>,
+    pub fiscal_year: i32,
+    pub direct_purchase_limit: Money,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub category: Option<String>,
+    pub min_price: Option<Money>,
+    pub max_price: Option<Money>,
+    pub supplier_id: Option<i64>,
+    pub sme_only: bool,
+    pub sort: Option<String>,
+    pub page: u64,
+    pub per_page: u64,
+}
+
+fn parse_sort(sort: Option<&str>, has_terms: bool) -> Result<SortOrder, ApiError> {
+    Ok(match sort {
+        None | Some("") => {
+            if has_terms {
+                SortOrder::Relevance
+            } else {
+                SortOrder::Newest
+            }
+        }
+        Some("relevance") => SortOrder::Relevance,
+        Some("price_asc") => SortOrder::PriceAsc,
+        Some("price_desc") => SortOrder::PriceDesc,
+        Some("newest") => SortOrder::Newest,
+        Some(other) => {
+            return Err(ApiError::validation(format!(
+                "sort {other:?} is not one of relevance, price_asc, price_desc, newest"
+            )));
+        }
+    })
+}
+
+/// Searches listed products; results are cached until the catalogue changes.
+#[tracing::instrument(skip_all, fields(q = ?params.q))]
+pub async fn search_products(
+    ctx: &Ctx,
+    params: &SearchParams,
+) -> Result<ListResponse<ProductView>, ApiError> {
+    let page = PageRequest::parse(Some(params.page), Some(params.per_page))?;
+    let query = params.q.as_deref().unwrap_or("").trim();
+    if query.chars().count() > 100 {
+        return Err(ApiError::validation("q is at most 100 characters"));
+    }
+    let terms = search::query_terms(query);
+    if !query.is_empty() && terms.is_empty() {
+        return Ok(ListResponse::new(Vec::new(), 0, page));
+    }
+    if let (Some(min), Some(max)) = (params.min_price, params.max_price)
+        && min > max
+    {
+        return Err(ApiError::validation("min_price is above max_price"));
+    }
+    let sort = parse_sort(params.sort.as_deref(), !terms.is_empty())?;
+    let cache_key = match ctx.cache.counter(catalog_cache::GENERATION).await {
+        Some(generation) => {
+            let fingerprint = hex::encode(Sha256::digest(
+                serde_json::to_vec(params).unwrap_or_default(),
+            ));
+            Some(format!("catalog:search:{generation}:{fingerprint}"))
+        }
+        None => None,
+    };
+    if let Some(key) = &cache_key
+        && let Some(hit) = ctx.cache.get(key).await
+        && let Ok(cached) = serde_json::from_str::<ListResponse<ProductView>>(&hit)
+    {
+        metrics::counter!("gpmall_cache_hits_total", "cache" => "search").increment(1);
+        return Ok(cached);
+    }
+    metrics::counter!("gpmall_cache_misses_total", "cache" => "search").increment(1);
+    let filter = SearchFilter {
+        terms,
+        category_prefix: params.category.clone().filter(|c| !c.is_empty()),
+        min_price_fen: params.min_price.map(Money::fen),
+        max_price_fen: params.max_price.map(Money::fen),
+        supplier_id: params.supplier_id,
+        sme_only: params.sme_only,
+    };
+    let (rows, total) =
+        crate::repo::search::search(&ctx.db, &filter, sort, page.per_page, page.offset()).await?;
+    let items = rows
+        .iter()
+        .map(ProductView::from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let result = ListResponse::new(items, total, page);
+    if let Some(key) = cache_key
+        && let Ok(json) = serde_json::to_string(&result)
+    {
+        ctx.cache
+            .set(&key, &json, ctx.settings.catalog_cache_ttl)
+            .await;
+    }
+    Ok(result)
+}
+
+/// A listed product's page (cached; invalidated when the product changes).
+pub async fn get_listed_product(ctx: &Ctx, id: i64) -> Result<ProductView, ApiError> {
+    let key = catalog_cache::product_key(id);
+    if let Some(hit) = ctx.cache.get(&key).await
+        && let Ok(view) = serde_json::from_str::<ProductView>(&hit)
+    {
+        metrics::counter!("gpmall_cache_hits_total", "cache" => "product").increment(1);
+        return Ok(view);
+    }
+    metrics::counter!("gpmall_cache_misses_total", "cache" => "product").increment(1);
+    let row = query_one(
+        &ctx.db,
+        stmt(
+            ctx.db.get_database_backend(),
+            &format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products p \
+                 JOIN organizations o ON o.id = p.supplier_id \
+                 JOIN categories c ON c.code = p.category_code \
+                 WHERE p.id = ? AND p.status = 'listed' AND o.credit_status = 'good'"
+            ),
+            [id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("product"))?;
+    let view = ProductView::from_row(&row)?;
+    if let Ok(json) = serde_json::to_string(&view) {
+        ctx.cache
+            .set(&key, &json, ctx.settings.catalog_cache_ttl)
+            .await;
+    }
+    Ok(view)
+}
+
+/// All categories with the limit in force for the current fiscal year.
+pub async fn list_categories(ctx: &Ctx) -> Result<Vec<CategoryView>, ApiError> {
+    let year = ctx.clock.fiscal_year();
+    let categories = category::Entity::find()
+        .order_by_asc(category::Column::Code)
+        .all(&ctx.db)
+        .await?;
+    let limits = category_limit::Entity::find()
+        .filter(category_limit::Column::FiscalYear.eq(year))
+        .all(&ctx.db)
+        .await?;
+    Ok(categories
+        .into_iter()
+        .map(|c| {
+            let limit = effective_limit(ctx, &c.code, &limits);
+            CategoryView {
+                code: c.code,
+                name: c.name,
+                name_en: c.name_en,
+                parent_code: c.parent_code,
+                fiscal_year: year,
+                direct_purchase_limit: limit,
+            }
+        })
+        .collect())
+}
+
+/// The limit set for the category this year, else for its nearest parent, else the default.
+fn effective_limit(ctx: &Ctx, code: &str, limits: &[category_limit::Model]) -> Money {
+    let mut candidate = code;
+    loop {
+        if let Some(l) = limits.iter().find(|l| l.category_code == candidate) {
+            return Money::from_fen(l.direct_purchase_limit_fen);
+        }
+        if candidate.len() <= 1 {
+            return ctx.settings.default_direct_purchase_limit;
+        }
+        // Catalogue codes are hierarchical: A02010105 → A020101 → A0201 → A02 → A.
+        let parent_len = if candidate.len() > 5 {
+            candidate.len() - 2
+        } else {
+            candidate.len() - 1
+        };
+        candidate = &candidate[..parent_len.max(1)];
+    }
+}
+
+/// Direct-purchase limits in force for the given categories this fiscal year.
+pub async fn limits_for<C: ConnectionTrait>(
+    ctx: &Ctx,
+    conn: &C,
+    codes: &[String],
+) -> Result<Vec<(String, Money)>, ApiError> {
+    let year = ctx.clock.fiscal_year();
+    let limits = category_limit::Entity::find()
+        .filter(category_limit::Column::FiscalYear.eq(year))
+        .all(conn)
+        .await?;
+    Ok(codes
+        .iter()
+        .map(|c| (c.clone(), effective_limit(ctx, c, &limits)))
+        .collect())
+}
+
+/// Sets a category's limit for a fiscal year (operator).
+pub async fn set_category_limit(
+    ctx: &Ctx,
+    actor: &Identity,
+    code: &str,
+    fiscal_year: i32,
+    limit: Money,
+) -> Result<CategoryView, ApiError> {
+    actor.require_role(Role::Operator)?;
+    if !limit.is_positive() {
+        return Err(ApiError::validation(
+            "direct_purchase_limit must be greater than zero",
+        ));
+    }
+    if !(2000..=2100).contains(&fiscal_year) {
+        return Err(ApiError::validation(
+            "fiscal_year must be a year such as 2026",
+        ));
+    }
+    let cat = category::Entity::find_by_id(code.to_owned())
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| ApiError::not_found("category"))?;
+    let txn = ctx.db.begin().await?;
+    let before = category_limit::Entity::find_by_id((code.to_owned(), fiscal_year))
+        .one(&txn)
+        .await?;
+    category_limit::Entity::delete_many()
+        .filter(category_limit::Column::CategoryCode.eq(code))
+        .filter(category_limit::Column::FiscalYear.eq(fiscal_year))
+        .exec(&txn)
+        .await?;
+    category_limit::ActiveModel {
+        category_code: Set(code.to_owned()),
+        fiscal_year: Set(fiscal_year),
+        direct_purchase_limit_fen: Set(limit.fen()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "category.limit_set",
+            subject_type: "category",
+            subject_id: code.to_owned(),
+            before: before.map(|b| serde_json::json!({"fiscal_year": b.fiscal_year, "limit": Money::from_fen(b.direct_purchase_limit_fen)})),
+            after: Some(serde_json::json!({"fiscal_year": fiscal_year, "limit": limit})),
+        },
+        ctx.clock.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(CategoryView {
+        code: cat.code,
+        name: cat.name,
+        name_en: cat.name_en,
+        parent_code: cat.parent_code,
+        fiscal_year,
+        direct_purchase_limit: limit,
+    })
+}
+
+/// A product as its supplier and the operator see it, whatever its status.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ListingView {
+    pub id: i64,
+    pub supplier_id: i64,
+    pub category: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub specification: String,
+    pub unit: String,
+    pub price: Money,
+    pub reference_price: Money,
+    pub stock: i64,
+    pub delivery_regions: String,
+    pub lead_days: i32,
+    pub status: ProductStatus,
+    pub status_reason: Option<String>,
+    /// The price moved more than the monitoring threshold inside the window.
+    pub price_flagged: bool,
+}
+
+impl From<product::Model> for ListingView {
+    fn from(p: product::Model) -> Self {
+        ListingView {
+            id: p.id,
+            supplier_id: p.supplier_id,
+            category: p.category_code,
+            name: p.name,
+            brand: p.brand,
+            model: p.model,
+            specification: p.specification,
+            unit: p.unit,
+            price: Money::from_fen(p.price_fen),
+            reference_price: Money::from_fen(p.reference_price_fen),
+            stock: p.stock,
+            delivery_regions: p.delivery_regions,
+            lead_days: p.lead_days,
+            status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Pending),
+            status_reason: p.status_reason,
+            price_flagged: p.price_flagged,
+        }
+    }
+}
+
+/// What a supplier submits to list a product.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewProduct {
+    pub category: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    #[serde(default)]
+    pub specification: String,
+    pub unit: String,
+    pub price: Money,
+    pub reference_price: Money,
+    pub stock: i64,
+    pub delivery_regions: String,
+    pub lead_days: i32,
+}
+
+/// A supplier's change to its product: any subset of these.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductChange {
+    pub name: Option<String>,
+    pub specification: Option<String>,
+    pub price: Option<Money>,
+    pub reference_price: Option<Money>,
+    pub stock: Option<i64>,
+    pub delivery_regions: Option<String>,
+    pub lead_days: Option<i32>,
+}
+
+fn require_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(ApiError::validation(format!("{field} is required")));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::validation(format!(
+            "{field} is at most {max} characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// Refuses a supplier that may not trade.
+pub async fn require_trading_supplier<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Identity,
+) -> Result<(), ApiError> {
+    if actor.org_kind != OrgKind::Supplier {
+        return Err(ApiError::forbidden("only suppliers list products"));
+    }
+    actor.require_role(Role::Seller)?;
+    let org = gpmall_platform::entity::organization::Entity::find_by_id(actor.org_id)
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("organization"))?;
+    if org.credit_status != "good" {
+        return Err(ApiError::forbidden(
+            "your organization is under a credit penalty and may not list or sell in the mall",
+        )
+        .with_code("SUPPLIER_PENALIZED"));
+    }
+    Ok(())
+}
+
+pub async fn create_product(
+    ctx: &Ctx,
+    actor: &Identity,
+    input: NewProduct,
+) -> Result<ListingView, ApiError> {
+    require_trading_supplier(&ctx.db, actor).await?;
+    let name = require_text(&input.name, "name", 200)?;
+    let brand = require_text(&input.brand, "brand", 60)?;
+    let model = require_text(&input.model, "model", 100)?;
+    let unit = require_text(&input.unit, "unit", 20)?;
+    let regions = require_text(&input.delivery_regions, "delivery_regions", 500)?;
+    let specification = input.specification.trim().to_owned();
+    if specification.chars().count() > 2000 {
+        return Err(ApiError::validation(
+            "specification is at most 2000 characters",
+        ));
+    }
+    check_price_cap(input.price, input.reference_price)
+        .map_err(|m| ApiError::bad_request("PRICE_ABOVE_REFERENCE", m))?;
+    if input.stock < 0 {
+        return Err(ApiError::validation("stock cannot be negative"));
+    }
+    if !(0..=365).contains(&input.lead_days) {
+        return Err(ApiError::validation("lead_days must be between 0 and 365"));
+    }
+    let cat = category::Entity::find_by_id(input.category.clone())
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::validation(format!(
+                "category {:?} is not in the catalogue",
+                input.category
+            ))
+        })?;
+    let is_leaf = category::Entity::find()
+        .filter(category::Column::ParentCode.eq(cat.code.clone()))
+        .count(&ctx.db)
+        .await?
+        == 0;
+    if !is_leaf {
+        return Err(ApiError::validation(format!(
+            "category {} is a group; choose one of its sub-categories",
+            cat.code
+        )));
+    }
+    let now = ctx.clock.now();
+    let tokens = search::index_tokens(&[&name, &brand, &model, &cat.name, &specification]);
+    let txn = ctx.db.begin().await?;
+    let saved = product::ActiveModel {
+        supplier_id: Set(actor.org_id),
+        category_code: Set(cat.code),
+        name: Set(name),
+        brand: Set(brand),
+        model: Set(model),
+        specification: Set(specification),
+        unit: Set(unit),
+        price_fen: Set(input.price.fen()),
+        reference_price_fen: Set(input.reference_price.fen()),
+        stock: Set(input.stock),
+        delivery_regions: Set(regions),
+        lead_days: Set(input.lead_days),
+        status: Set(ProductStatus::Pending.as_str().to_owned()),
+        status_reason: Set(None),
+        price_flagged: Set(false),
+        search_tokens: Set(tokens),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let view = ListingView::from(saved);
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "product.created",
+            subject_type: "product",
+            subject_id: view.id.to_string(),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+async fn own_product<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Identity,
+    id: i64,
+) -> Result<product::Model, ApiError> {
+    product::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|p| actor.org_kind == OrgKind::Supplier && p.supplier_id == actor.org_id)
+        .ok_or_else(|| ApiError::not_found("product"))
+}
+
+pub async fn get_listing(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ListingView, ApiError> {
+    if actor.has_role(Role::Operator) {
+        return product::Entity::find_by_id(id)
+            .one(&ctx.db)
+            .await?
+            .map(ListingView::from)
+            .ok_or_else(|| ApiError::not_found("product"));
+    }
+    Ok(own_product(&ctx.db, actor, id).await?.into())
+}
+
+/// Changes a supplier's own product. Every price change is kept; a change beyond the monitoring
+/// threshold inside the window sends a listed product back to review, off sale until approved.
+pub async fn change_product(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+    change: ProductChange,
+) -> Result<ListingView, ApiError> {
+    require_trading_supplier(&ctx.db, actor).await?;
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let current = own_product(&txn, actor, id).await?;
+    let before = ListingView::from(current.clone());
+    let mut next: product::ActiveModel = current.clone().into();
+    let price = change.price.unwrap_or(Money::from_fen(current.price_fen));
+    let reference = change
+        .reference_price
+        .unwrap_or(Money::from_fen(current.reference_price_fen));
+    check_price_cap(price, reference)
+        .map_err(|m| ApiError::bad_request("PRICE_ABOVE_REFERENCE", m))?;
+    if let Some(name) = &change.name {
+        next.name = Set(require_text(name, "name", 200)?);
+    }
+    if let Some(spec) = &change.specification {
+        if spec.chars().count() > 2000 {
+            return Err(ApiError::validation(
+                "specification is at most 2000 characters",
+            ));
+        }
+        next.specification = Set(spec.trim().to_owned());
+    }
+    if let Some(stock) = change.stock {
+        if stock < 0 {
+            return Err(ApiError::validation("stock cannot be negative"));
+        }
+        next.stock = Set(stock);
+    }
+    if let Some(regions) = &change.delivery_regions {
+        next.delivery_regions = Set(require_text(regions, "delivery_regions", 500)?);
+    }
+    if let Some(days) = change.lead_days {
+        if !(0..=365).contains(&days) {
+            return Err(ApiError::validation("lead_days must be between 0 and 365"));
+        }
+        next.lead_days = Set(days);
+    }
+    next.reference_price_fen = Set(reference.fen());
+    if price.fen() != current.price_fen {
+        next.price_fen = Set(price.fen());
+        price_history::ActiveModel {
+            product_id: Set(id),
+            old_price_fen: Set(current.price_fen),
+            new_price_fen: Set(price.fen()),
+            changed_by: Set(actor.user_id),
+            changed_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let window_start = now - Duration::days(ctx.settings.price_change_window_days);
+        let earliest_in_window = price_history::Entity::find()
+            .filter(price_history::Column::ProductId.eq(id))
+            .filter(price_history::Column::ChangedAt.gte(window_start))
+            .order_by_asc(price_history::Column::ChangedAt)
+            .order_by_asc(price_history::Column::Id)
+            .limit(1)
+            .one(&txn)
+            .await?;
+        let baseline = earliest_in_window.map_or(current.price_fen, |h| h.old_price_fen);
+        if price_change_needs_review(
+            Money::from_fen(baseline),
+            price,
+            ctx.settings.price_change_flag_ratio,
+        ) {
+            next.price_flagged = Set(true);
+            if current.status == ProductStatus::Listed.as_str() {
+                next.status = Set(ProductStatus::Pending.as_str().to_owned());
+                next.status_reason = Set(Some(format!(
+                    "price moved from {} to {} within {} days; held for review",
+                    Money::from_fen(baseline),
+                    price,
+                    ctx.settings.price_change_window_days
+                )));
+            }
+        }
+    }
+    let name = match &next.name {
+        sea_orm::ActiveValue::Set(n) | sea_orm::ActiveValue::Unchanged(n) => n.clone(),
+        sea_orm::ActiveValue::NotSet => current.name.clone(),
+    };
+    let spec = match &next.specification {
+        sea_orm::ActiveValue::Set(n) | sea_orm::ActiveValue::Unchanged(n) => n.clone(),
+        sea_orm::ActiveValue::NotSet => current.specification.clone(),
+    };
+    let cat_name = category::Entity::find_by_id(current.category_code.clone())
+        .one(&txn)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    next.search_tokens = Set(search::index_tokens(&[
+        &name,
+        &current.brand,
+        &current.model,
+        &cat_name,
+        &spec,
+    ]));
+    next.updated_at = Set(now);
+    let saved = next.update(&txn).await?;
+    let view = ListingView::from(saved);
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "product.changed",
+            subject_type: "product",
+            subject_id: id.to_string(),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&view).ok(),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    catalog_cache::invalidate(ctx, Some(id)).await;
+    Ok(view)
+}
+
+/// Price history of a product, newest first (its supplier or the operator).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PriceChange {
+    pub old_price: Money,
+    pub new_price: Money,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+}
+
+pub async fn price_history(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+) -> Result<Vec<PriceChange>, ApiError> {
+    get_listing(ctx, actor, id).await?;
+    Ok(price_history::Entity::find()
+        .filter(price_history::Column::ProductId.eq(id))
+        .order_by_desc(price_history::Column::Id)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|h| PriceChange {
+            old_price: Money::from_fen(h.old_price_fen),
+            new_price: Money::from_fen(h.new_price_fen),
+            changed_at: h.changed_at,
+        })
+        .collect())
+}
+
+/// A supplier's own products, any status.
+pub async fn supplier_listings(
+    ctx: &Ctx,
+    actor: &Identity,
+    status: Option<ProductStatus>,
+    page: PageRequest,
+) -> Result<ListResponse<ListingView>, ApiError> {
+    if actor.org_kind != OrgKind::Supplier {
+        return Err(ApiError::forbidden("only suppliers have product listings"));
+    }
+    let mut query = product::Entity::find().filter(product::Column::SupplierId.eq(actor.org_id));
+    if let Some(status) = status {
+        query = query.filter(product::Column::Status.eq(status.as_str()));
+    }
+    let total = query.clone().count(&ctx.db).await?;
+    let items = query
+        .order_by_desc(product::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(ListingView::from)
+        .collect();
+    Ok(ListResponse::new(items, total, page))
+}
+
+/// The operator's review queue: pending products, oldest first.
+pub async fn review_queue(
+    ctx: &Ctx,
+    actor: &Identity,
+    page: PageRequest,
+) -> Result<ListResponse<ListingView>, ApiError> {
+    actor.require_role(Role::Operator)?;
+    let query =
+        product::Entity::find().filter(product::Column::Status.eq(ProductStatus::Pending.as_str()));
+    let total = query.clone().count(&ctx.db).await?;
+    let items = query
+        .order_by_asc(product::Column::UpdatedAt)
+        .order_by_asc(product::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(ListingView::from)
+        .collect();
+    Ok(ListResponse::new(items, total, page))
+}
+
+/// Review actions: the operator approves, rejects or delists (a reason is required to reject
+/// or delist); a supplier resubmits its own rejected or delisted product, or delists it.
+pub async fn review_product(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+    action: ReviewAction,
+    reason: Option<String>,
+) -> Result<ListingView, ApiError> {
+    let is_operator = actor.has_role(Role::Operator);
+    match action {
+        ReviewAction::Approve | ReviewAction::Reject if !is_operator => {
+            return Err(ApiError::forbidden("only the operator reviews products"));
+        }
+        ReviewAction::Resubmit if actor.org_kind != OrgKind::Supplier => {
+            return Err(ApiError::forbidden(
+                "only the supplier resubmits its product",
+            ));
+        }
+        _ => {}
+    }
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if matches!(action, ReviewAction::Reject | ReviewAction::Delist) && reason.is_none() {
+        return Err(ApiError::validation(
+            "a reason is required to reject or delist",
+        ));
+    }
+    if action == ReviewAction::Resubmit {
+        require_trading_supplier(&ctx.db, actor).await?;
+    }
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let current = if is_operator {
+        product::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| ApiError::not_found("product"))?
+    } else {
+        own_product(&txn, actor, id).await?
+    };
+    let from = ProductStatus::parse(&current.status)
+        .ok_or_else(|| ApiError::internal(format!("unknown product status {}", current.status)))?;
+    let to = review_transition(from, action)
+        .map_err(|e| ApiError::conflict("INVALID_TRANSITION", e.to_string()))?;
+    let updated = product::Entity::update_many()
+        .col_expr(product::Column::Status, to.as_str().into())
+        .col_expr(product::Column::StatusReason, reason.clone().into())
+        .col_expr(
+            product::Column::PriceFlagged,
+            (current.price_flagged && to != ProductStatus::Listed).into(),
+        )
+        .col_expr(product::Column::UpdatedAt, now.into())
+        .filter(product::Column::Id.eq(id))
+        .filter(product::Column::Status.eq(from.as_str()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "INVALID_TRANSITION",
+            "the product changed meanwhile; reload and try again",
+        ));
+    }
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "product.reviewed",
+            subject_type: "product",
+            subject_id: id.to_string(),
+            before: Some(serde_json::json!({"status": from.as_str()})),
+            after: Some(serde_json::json!({"status": to.as_str(), "reason": reason})),
+        },
+        now,
+    )
+    .await?;
+    let saved = product::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    txn.commit().await?;
+    catalog_cache::invalidate(ctx, Some(id)).await;
+    Ok(saved.into())
+}

@@ -1,0 +1,834 @@
+//! Orders: placement (one order per supplier, budget and stock taken by conditional SQL in one
+//! transaction, idempotent by key), the lifecycle transitions with acceptance, and queries.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::db::{execute, query_all, stmt};
+use gpmall_platform::idempotency::{self, Claim};
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::{ApiError, Ctx, Money};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, Value,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::limits::check_direct_purchase;
+use crate::domain::order::{OrderAction, OrderStatus, Party, transition};
+use crate::entity::{acceptance, budget_line, order, order_line};
+use crate::service::{cart, catalog};
+
+pub const MAX_LINES: usize = 100;
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineInput {
+    pub product_id: i64,
+    pub quantity: i64,
+}
+
+/// `POST /api/v1/orders`: either `lines`, or `from_cart: true` to order the whole cart.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlaceOrder {
+    pub budget_line_id: i64,
+    #[serde(default)]
+    pub lines: Vec<OrderLineInput>,
+    #[serde(default)]
+    pub from_cart: bool,
+    pub delivery_address: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlacedOrder {
+    pub id: i64,
+    pub order_no: String,
+    pub supplier_id: i64,
+    pub total: Money,
+    pub status: OrderStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PlacedOrders {
+    pub orders: Vec<PlacedOrder>,
+}
+
+/// The answer to a placement: the status code and body, replayed verbatim for a retried key.
+pub struct PlacementResponse {
+    pub status: u16,
+    pub body: String,
+    pub replayed: bool,
+}
+
+struct PricedLine {
+    product_id: i64,
+    name: String,
+    category_code: String,
+    unit: String,
+    unit_price: Money,
+    quantity: i64,
+    line_total: Money,
+}
+
+fn require_buyer(actor: &Identity) -> Result<(), ApiError> {
+    if actor.org_kind != OrgKind::Purchaser {
+        return Err(ApiError::forbidden("only purchasing units place orders"));
+    }
+    actor.require_role(Role::Buyer)
+}
+
+fn validate(input: &PlaceOrder) -> Result<(), ApiError> {
+    if input.from_cart && !input.lines.is_empty() {
+        return Err(ApiError::validation(
+            "send either lines or from_cart, not both",
+        ));
+    }
+    if !input.from_cart && input.lines.is_empty() {
+        return Err(ApiError::validation("lines must name at least one product"));
+    }
+    if input.lines.len() > MAX_LINES {
+        return Err(ApiError::validation(format!(
+            "at most {MAX_LINES} lines per order"
+        )));
+    }
+    for line in &input.lines {
+        if line.product_id <= 0 {
+            return Err(ApiError::bad_request(
+                "BAD_ID",
+                "product_id must be a positive integer",
+            ));
+        }
+        cart::check_quantity(line.quantity)?;
+    }
+    let address = input.delivery_address.trim();
+    if address.is_empty() || address.chars().count() > 500 {
+        return Err(ApiError::validation(
+            "delivery_address is required (at most 500 characters)",
+        ));
+    }
+    if input.note.chars().count() > 1000 {
+        return Err(ApiError::validation("note is at most 1000 characters"));
+    }
+    Ok(())
+}
+
+/// Places one order per supplier. All or nothing: a short budget or stock, an unlisted product,
+/// a penalized supplier or a total above the category's limit refuses the whole request.
+#[tracing::instrument(skip_all, fields(user = actor.user_id, budget_line = input.budget_line_id))]
+pub async fn place(
+    ctx: &Ctx,
+    actor: &Identity,
+    idempotency_key: &str,
+    input: PlaceOrder,
+) -> Result<PlacementResponse, ApiError> {
+    require_buyer(actor)?;
+    validate(&input)?;
+    let request_hash = idempotency::request_hash(&input);
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    if let Claim::Replay { status, body } =
+        idempotency::claim(&txn, actor.user_id, idempotency_key, &request_hash, now).await?
+    {
+        return Ok(PlacementResponse {
+            status,
+            body,
+            replayed: true,
+        });
+    }
+    let requested: Vec<(i64, i64)> = if input.from_cart {
+        cart::lines(&txn, actor.user_id).await?
+    } else {
+        input
+            .lines
+            .iter()
+            .map(|l| (l.product_id, l.quantity))
+            .collect()
+    };
+    if requested.is_empty() {
+        return Err(ApiError::unprocessable("CART_EMPTY", "the cart is empty"));
+    }
+    let mut quantities: BTreeMap<i64, i64> = BTreeMap::new();
+    for (product_id, quantity) in requested {
+        let total = quantities.entry(product_id).or_insert(0);
+        *total += quantity;
+        cart::check_quantity(*total)?;
+    }
+    let by_supplier = price_lines(&txn, &quantities).await?;
+    let budget = budget_line::Entity::find_by_id(input.budget_line_id)
+        .one(&txn)
+        .await?
+        .filter(|b| b.org_id == actor.org_id)
+        .ok_or_else(|| ApiError::not_found("budget line"))?;
+    if budget.fiscal_year != ctx.clock.fiscal_year() {
+        return Err(ApiError::conflict(
+            "BUDGET_LINE_CLOSED",
+            format!(
+                "budget line {} is for fiscal year {}; choose a line of {}",
+                budget.code,
+                budget.fiscal_year,
+                ctx.clock.fiscal_year()
+            ),
+        ));
+    }
+    let mut grand_total = Money::ZERO;
+    for (supplier_id, lines) in &by_supplier {
+        let total = order_total(lines)?;
+        let codes: Vec<String> = lines.iter().map(|l| l.category_code.clone()).collect();
+        let limits = catalog::limits_for(ctx, &txn, &codes).await?;
+        check_direct_purchase(total, &limits).map_err(|e| {
+            ApiError::unprocessable(
+                "DIRECT_PURCHASE_LIMIT_EXCEEDED",
+                format!(
+                    "the order to supplier {supplier_id} totals {} but the mall's direct-purchase limit for category {} is {}; use {} instead",
+                    e.total, e.category_code, e.limit, e.method
+                ),
+            )
+            .with_details(serde_json::json!({
+                "supplier_id": supplier_id,
+                "category": e.category_code,
+                "limit": e.limit,
+                "total": e.total,
+                "method": e.method,
+            }))
+        })?;
+        grand_total = grand_total
+            .checked_add(total)
+            .ok_or_else(|| ApiError::validation("order total overflows"))?;
+    }
+    // Stock first, in product id order, then the budget: one lock order for every placement.
+    for (product_id, quantity) in &quantities {
+        take_stock(&txn, *product_id, *quantity).await?;
+    }
+    take_budget(&txn, actor.org_id, &budget, grand_total).await?;
+    let mut placed = Vec::new();
+    for (supplier_id, lines) in by_supplier {
+        let total = order_total(&lines)?;
+        let order_no = format!(
+            "GP{}{}",
+            ctx.clock.today().format("%Y%m%d"),
+            &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase()
+        );
+        let saved = order::ActiveModel {
+            order_no: Set(order_no),
+            purchaser_org_id: Set(actor.org_id),
+            purchaser_user_id: Set(actor.user_id),
+            supplier_id: Set(supplier_id),
+            budget_line_id: Set(budget.id),
+            total_fen: Set(total.fen()),
+            status: Set(OrderStatus::Placed.as_str().to_owned()),
+            delivery_address: Set(input.delivery_address.trim().to_owned()),
+            note: Set(input.note.trim().to_owned()),
+            cancel_reason: Set(None),
+            placed_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let rows: Vec<order_line::ActiveModel> = lines
+            .iter()
+            .map(|l| order_line::ActiveModel {
+                order_id: Set(saved.id),
+                product_id: Set(l.product_id),
+                product_name: Set(l.name.clone()),
+                category_code: Set(l.category_code.clone()),
+                unit: Set(l.unit.clone()),
+                unit_price_fen: Set(l.unit_price.fen()),
+                quantity: Set(l.quantity),
+                line_total_fen: Set(l.line_total.fen()),
+                ..Default::default()
+            })
+            .collect();
+        order_line::Entity::insert_many(rows)
+            .exec_without_returning(&txn)
+            .await?;
+        let view = PlacedOrder {
+            id: saved.id,
+            order_no: saved.order_no,
+            supplier_id,
+            total,
+            status: OrderStatus::Placed,
+        };
+        audit::record(
+            &txn,
+            AuditEntry {
+                actor: Some(actor),
+                action: "order.placed",
+                subject_type: "order",
+                subject_id: view.id.to_string(),
+                before: None,
+                after: serde_json::to_value(&view).ok(),
+            },
+            now,
+        )
+        .await?;
+        placed.push(view);
+    }
+    if input.from_cart {
+        cart::clear(&txn, actor.user_id).await?;
+    }
+    let body =
+        serde_json::to_string(&PlacedOrders { orders: placed }).map_err(ApiError::internal)?;
+    idempotency::complete(&txn, actor.user_id, idempotency_key, 201, &body).await?;
+    txn.commit().await?;
+    metrics::counter!("gpmall_orders_placed_total").increment(1);
+    Ok(PlacementResponse {
+        status: 201,
+        body,
+        replayed: false,
+    })
+}
+
+fn order_total(lines: &[PricedLine]) -> Result<Money, ApiError> {
+    lines.iter().try_fold(Money::ZERO, |acc, l| {
+        acc.checked_add(l.line_total)
+            .ok_or_else(|| ApiError::validation("order total overflows"))
+    })
+}
+
+/// Reads the products at their current price and groups them by supplier, refusing any that
+/// is not listed or whose supplier is penalized.
+async fn price_lines(
+    txn: &DatabaseTransaction,
+    quantities: &BTreeMap<i64, i64>,
+) -> Result<BTreeMap<i64, Vec<PricedLine>>, ApiError> {
+    let ids: Vec<Value> = quantities.keys().map(|id| (*id).into()).collect();
+    let placeholders = vec!["?"; ids.len()].join(",");
+    let rows = query_all(
+        txn,
+        stmt(
+            txn.get_database_backend(),
+            &format!(
+                "SELECT p.id, p.name, p.category_code, p.unit, p.price_fen, p.status, p.supplier_id, \
+                 o.credit_status, o.name AS supplier_name FROM products p \
+                 JOIN organizations o ON o.id = p.supplier_id WHERE p.id IN ({placeholders})"
+            ),
+            ids,
+        ),
+    )
+    .await?;
+    let mut found = BTreeMap::new();
+    for row in rows {
+        let id: i64 = row.try_get("", "id")?;
+        found.insert(id, row);
+    }
+    let mut by_supplier: BTreeMap<i64, Vec<PricedLine>> = BTreeMap::new();
+    for (product_id, quantity) in quantities {
+        let row = found.get(product_id).ok_or_else(|| {
+            ApiError::conflict(
+                "PRODUCT_NOT_LISTED",
+                format!("product {product_id} is not listed in the mall"),
+            )
+            .with_details(serde_json::json!({ "product_id": product_id }))
+        })?;
+        let status: String = row.try_get("", "status")?;
+        let name: String = row.try_get("", "name")?;
+        if status != "listed" {
+            return Err(ApiError::conflict(
+                "PRODUCT_NOT_LISTED",
+                format!("product {product_id} ({name}) is not listed for sale"),
+            )
+            .with_details(serde_json::json!({ "product_id": product_id })));
+        }
+        let credit: String = row.try_get("", "credit_status")?;
+        if credit != "good" {
+            let supplier: String = row.try_get("", "supplier_name")?;
+            return Err(ApiError::conflict(
+                "SUPPLIER_PENALIZED",
+                format!("supplier {supplier} is under a credit penalty and may not sell; remove product {product_id} from the order"),
+            )
+            .with_details(serde_json::json!({ "product_id": product_id })));
+        }
+        let unit_price = Money::from_fen(row.try_get("", "price_fen")?);
+        let line_total = unit_price
+            .checked_mul(*quantity)
+            .ok_or_else(|| ApiError::validation("line total overflows"))?;
+        by_supplier
+            .entry(row.try_get("", "supplier_id")?)
+            .or_default()
+            .push(PricedLine {
+                product_id: *product_id,
+                name,
+                category_code: row.try_get("", "category_code")?,
+                unit: row.try_get("", "unit")?,
+                unit_price,
+                quantity: *quantity,
+                line_total,
+            });
+    }
+    Ok(by_supplier)
+}
+
+async fn take_stock(
+    txn: &DatabaseTransaction,
+    product_id: i64,
+    quantity: i64,
+) -> Result<(), ApiError> {
+    let backend = txn.get_database_backend();
+    let taken = execute(
+        txn,
+        stmt(
+            backend,
+            "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ? AND status = 'listed'",
+            [quantity.into(), product_id.into(), quantity.into()],
+        ),
+    )
+    .await?;
+    if taken == 1 {
+        return Ok(());
+    }
+    let available = query_all(
+        txn,
+        stmt(
+            backend,
+            "SELECT stock FROM products WHERE id = ?",
+            [product_id.into()],
+        ),
+    )
+    .await?
+    .first()
+    .and_then(|r| r.try_get::<i64>("", "stock").ok())
+    .unwrap_or(0);
+    Err(ApiError::conflict(
+        "STOCK_SHORT",
+        format!("product {product_id} has {available} in stock, fewer than the {quantity} ordered"),
+    )
+    .with_details(serde_json::json!({
+        "product_id": product_id,
+        "requested": quantity,
+        "available": available,
+    })))
+}
+
+async fn take_budget(
+    txn: &DatabaseTransaction,
+    org_id: i64,
+    budget: &budget_line::Model,
+    amount: Money,
+) -> Result<(), ApiError> {
+    let backend = txn.get_database_backend();
+    let taken = execute(
+        txn,
+        stmt(
+            backend,
+            "UPDATE budget_lines SET remaining_fen = remaining_fen - ? \
+             WHERE id = ? AND org_id = ? AND remaining_fen >= ?",
+            [
+                amount.fen().into(),
+                budget.id.into(),
+                org_id.into(),
+                amount.fen().into(),
+            ],
+        ),
+    )
+    .await?;
+    if taken == 1 {
+        return Ok(());
+    }
+    let remaining = budget_line::Entity::find_by_id(budget.id)
+        .one(txn)
+        .await?
+        .map_or(0, |b| b.remaining_fen);
+    Err(ApiError::conflict(
+        "BUDGET_EXCEEDED",
+        format!(
+            "budget line {} has {} remaining, less than the order total {}",
+            budget.code,
+            Money::from_fen(remaining),
+            amount
+        ),
+    )
+    .with_details(serde_json::json!({
+        "budget_line_id": budget.id,
+        "remaining": Money::from_fen(remaining),
+        "required": amount,
+    })))
+}
+
+/// What a transition may carry: a reason to cancel, the acceptance record to accept or reject.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    /// Required when the supplier cancels, and when the purchaser rejects at acceptance.
+    pub reason: Option<String>,
+    /// Acceptance date (YYYY-MM-DD, Asia/Shanghai); today when omitted.
+    pub acceptance_date: Option<NaiveDate>,
+    /// Acceptance notes (履约验收意见).
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderLineView {
+    pub product_id: i64,
+    pub product_name: String,
+    pub category: String,
+    pub unit: String,
+    pub unit_price: Money,
+    pub quantity: i64,
+    pub line_total: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AcceptanceView {
+    pub result: String,
+    pub acceptance_date: String,
+    pub notes: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderView {
+    pub id: i64,
+    pub order_no: String,
+    pub purchaser_org_id: i64,
+    pub purchaser_name: String,
+    pub supplier_id: i64,
+    pub supplier_name: String,
+    pub budget_line_id: i64,
+    pub total: Money,
+    pub status: OrderStatus,
+    pub delivery_address: String,
+    pub note: String,
+    pub cancel_reason: Option<String>,
+    pub placed_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub lines: Vec<OrderLineView>,
+    pub acceptance: Option<AcceptanceView>,
+}
+
+/// Which side of `order` the actor is on, or not found (other tenants never learn it exists).
+fn party_of(actor: &Identity, order: &order::Model) -> Option<Party> {
+    match actor.org_kind {
+        OrgKind::Purchaser if order.purchaser_org_id == actor.org_id => Some(Party::Purchaser),
+        OrgKind::Supplier if order.supplier_id == actor.org_id => Some(Party::Supplier),
+        _ => None,
+    }
+}
+
+fn may_view(actor: &Identity, order: &order::Model) -> bool {
+    party_of(actor, order).is_some()
+        || matches!(actor.org_kind, OrgKind::Operator | OrgKind::Regulator)
+}
+
+/// Moves an order through its lifecycle. Cancellation and rejection give the budget and the
+/// stock back in the same transaction.
+#[tracing::instrument(skip_all, fields(order_id = id, action = action.verb()))]
+pub async fn act(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+    action: OrderAction,
+    input: TransitionInput,
+    idempotency_key: Option<&str>,
+) -> Result<OrderView, ApiError> {
+    let now = ctx.clock.now();
+    let today = ctx.clock.today();
+    let txn = ctx.db.begin().await?;
+    if let Some(key) = idempotency_key {
+        let hash = idempotency::request_hash(&(id, action, &input));
+        if let Claim::Replay { body, .. } =
+            idempotency::claim(&txn, actor.user_id, key, &hash, now).await?
+        {
+            return serde_json::from_str(&body).map_err(ApiError::internal);
+        }
+    }
+    let current = order::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    let party = party_of(actor, &current).ok_or_else(|| ApiError::not_found("order"))?;
+    match party {
+        Party::Purchaser => actor.require_role(Role::Buyer)?,
+        Party::Supplier => actor.require_role(Role::Seller)?,
+    }
+    let from = OrderStatus::parse(&current.status)
+        .ok_or_else(|| ApiError::internal(format!("unknown order status {}", current.status)))?;
+    let to = transition(from, action, party)
+        .map_err(|e| ApiError::conflict("INVALID_TRANSITION", e.to_string()))?;
+    let reason = input
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if action == OrderAction::Cancel && party == Party::Supplier && reason.is_none() {
+        return Err(ApiError::validation(
+            "a supplier must give a reason to cancel an order",
+        ));
+    }
+    if action == OrderAction::Reject
+        && reason.is_none()
+        && input.notes.as_deref().unwrap_or("").trim().is_empty()
+    {
+        return Err(ApiError::validation(
+            "say why the delivery is rejected (reason or notes)",
+        ));
+    }
+    if action == OrderAction::Confirm {
+        catalog::require_trading_supplier(&txn, actor).await?;
+    }
+    let changed = order::Entity::update_many()
+        .col_expr(order::Column::Status, to.as_str().into())
+        .col_expr(order::Column::UpdatedAt, now.into())
+        .col_expr(
+            order::Column::CancelReason,
+            if action == OrderAction::Cancel {
+                Some(
+                    reason
+                        .unwrap_or("cancelled by the purchaser before confirmation")
+                        .to_owned(),
+                )
+            } else {
+                current.cancel_reason.clone()
+            }
+            .into(),
+        )
+        .filter(order::Column::Id.eq(id))
+        .filter(order::Column::Status.eq(from.as_str()))
+        .exec(&txn)
+        .await?;
+    if changed.rows_affected != 1 {
+        return Err(ApiError::conflict(
+            "INVALID_TRANSITION",
+            "the order changed meanwhile; reload it and try again",
+        ));
+    }
+    if matches!(action, OrderAction::Accept | OrderAction::Reject) {
+        let date = input.acceptance_date.unwrap_or(today);
+        if date > today {
+            return Err(ApiError::validation(
+                "acceptance_date cannot be in the future",
+            ));
+        }
+        let placed_on = current
+            .placed_at
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        if date < placed_on {
+            return Err(ApiError::validation(
+                "acceptance_date cannot be before the order was placed",
+            ));
+        }
+        let notes = input
+            .notes
+            .as_deref()
+            .or(reason)
+            .unwrap_or("")
+            .trim()
+            .to_owned();
+        if notes.chars().count() > 2000 {
+            return Err(ApiError::validation("notes are at most 2000 characters"));
+        }
+        acceptance::ActiveModel {
+            order_id: Set(id),
+            result: Set(to.as_str().to_owned()),
+            acceptance_date: Set(date.to_string()),
+            notes: Set(notes),
+            recorded_by: Set(actor.user_id),
+            recorded_at: Set(now),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    if OrderStatus::releases_reservation(to) {
+        release_reservation(&txn, &current).await?;
+    }
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: match action {
+                OrderAction::Confirm => "order.confirmed",
+                OrderAction::Ship => "order.shipped",
+                OrderAction::Deliver => "order.delivered",
+                OrderAction::Accept => "order.accepted",
+                OrderAction::Reject => "order.rejected",
+                OrderAction::Cancel => "order.cancelled",
+            },
+            subject_type: "order",
+            subject_id: id.to_string(),
+            before: Some(serde_json::json!({ "status": from.as_str() })),
+            after: Some(serde_json::json!({ "status": to.as_str(), "reason": reason })),
+        },
+        now,
+    )
+    .await?;
+    let view = load_view(&txn, id).await?;
+    if let Some(key) = idempotency_key {
+        let body = serde_json::to_string(&view).map_err(ApiError::internal)?;
+        idempotency::complete(&txn, actor.user_id, key, 200, &body).await?;
+    }
+    txn.commit().await?;
+    Ok(view)
+}
+
+async fn release_reservation(
+    txn: &DatabaseTransaction,
+    order: &order::Model,
+) -> Result<(), ApiError> {
+    let backend = txn.get_database_backend();
+    let lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.eq(order.id))
+        .order_by_asc(order_line::Column::ProductId)
+        .all(txn)
+        .await?;
+    for line in lines {
+        execute(
+            txn,
+            stmt(
+                backend,
+                "UPDATE products SET stock = stock + ? WHERE id = ?",
+                [line.quantity.into(), line.product_id.into()],
+            ),
+        )
+        .await?;
+    }
+    execute(
+        txn,
+        stmt(
+            backend,
+            "UPDATE budget_lines SET remaining_fen = remaining_fen + ? WHERE id = ?",
+            [order.total_fen.into(), order.budget_line_id.into()],
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn load_view<C: ConnectionTrait>(conn: &C, id: i64) -> Result<OrderView, ApiError> {
+    let mut views = load_views(conn, Condition::all().add(order::Column::Id.eq(id)), None).await?;
+    views.pop().ok_or_else(|| ApiError::not_found("order"))
+}
+
+async fn load_views<C: ConnectionTrait>(
+    conn: &C,
+    condition: Condition,
+    page: Option<PageRequest>,
+) -> Result<Vec<OrderView>, ApiError> {
+    let mut query = order::Entity::find()
+        .filter(condition)
+        .order_by_desc(order::Column::PlacedAt)
+        .order_by_desc(order::Column::Id);
+    if let Some(page) = page {
+        query = query.offset(page.offset()).limit(page.per_page);
+    }
+    let orders = query.all(conn).await?;
+    if orders.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let lines = order_line::Entity::find()
+        .filter(order_line::Column::OrderId.is_in(ids.clone()))
+        .order_by_asc(order_line::Column::Id)
+        .all(conn)
+        .await?;
+    let acceptances = acceptance::Entity::find()
+        .filter(acceptance::Column::OrderId.is_in(ids))
+        .all(conn)
+        .await?;
+    let mut org_ids: Vec<i64> = orders
+        .iter()
+        .flat_map(|o| [o.purchaser_org_id, o.supplier_id])
+        .collect();
+    org_ids.sort_unstable();
+    org_ids.dedup();
+    let names: BTreeMap<i64, String> = gpmall_platform::entity::organization::Entity::find()
+        .filter(gpmall_platform::entity::organization::Column::Id.is_in(org_ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    Ok(orders
+        .into_iter()
+        .map(|o| OrderView {
+            id: o.id,
+            purchaser_name: names.get(&o.purchaser_org_id).cloned().unwrap_or_default(),
+            supplier_name: names.get(&o.supplier_id).cloned().unwrap_or_default(),
+            lines: lines
+                .iter()
+                .filter(|l| l.order_id == o.id)
+                .map(|l| OrderLineView {
+                    product_id: l.product_id,
+                    product_name: l.product_name.clone(),
+                    category: l.category_code.clone(),
+                    unit: l.unit.clone(),
+                    unit_price: Money::from_fen(l.unit_price_fen),
+                    quantity: l.quantity,
+                    line_total: Money::from_fen(l.line_total_fen),
+                })
+                .collect(),
+            acceptance: acceptances
+                .iter()
+                .find(|a| a.order_id == o.id)
+                .map(|a| AcceptanceView {
+                    result: a.result.clone(),
+                    acceptance_date: a.acceptance_date.clone(),
+                    notes: a.notes.clone(),
+                    recorded_at: a.recorded_at,
+                }),
+            order_no: o.order_no,
+            purchaser_org_id: o.purchaser_org_id,
+            supplier_id: o.supplier_id,
+            budget_line_id: o.budget_line_id,
+            total: Money::from_fen(o.total_fen),
+            status: OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Placed),
+            delivery_address: o.delivery_address,
+            note: o.note,
+            cancel_reason: o.cancel_reason,
+            placed_at: o.placed_at,
+            updated_at: o.updated_at,
+        })
+        .collect())
+}
+
+pub async fn get(ctx: &Ctx, actor: &Identity, id: i64) -> Result<OrderView, ApiError> {
+    let found = order::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .filter(|o| may_view(actor, o))
+        .ok_or_else(|| ApiError::not_found("order"))?;
+    load_view(&ctx.db, found.id).await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub status: Option<OrderStatus>,
+    pub supplier_id: Option<i64>,
+    pub budget_line_id: Option<i64>,
+}
+
+/// Orders visible to the actor: its unit's, or those sent to its company; all for supervisors.
+pub async fn list(
+    ctx: &Ctx,
+    actor: &Identity,
+    filter: OrderFilter,
+    page: PageRequest,
+) -> Result<ListResponse<OrderView>, ApiError> {
+    let mut condition = Condition::all();
+    condition = match actor.org_kind {
+        OrgKind::Purchaser => condition.add(order::Column::PurchaserOrgId.eq(actor.org_id)),
+        OrgKind::Supplier => condition.add(order::Column::SupplierId.eq(actor.org_id)),
+        OrgKind::Operator | OrgKind::Regulator => condition,
+        OrgKind::Bank => return Err(ApiError::forbidden("banks do not see mall orders")),
+    };
+    if let Some(status) = filter.status {
+        condition = condition.add(order::Column::Status.eq(status.as_str()));
+    }
+    if let Some(supplier) = filter.supplier_id {
+        condition = condition.add(order::Column::SupplierId.eq(supplier));
+    }
+    if let Some(line) = filter.budget_line_id {
+        condition = condition.add(order::Column::BudgetLineId.eq(line));
+    }
+    let total = order::Entity::find()
+        .filter(condition.clone())
+        .count(&ctx.db)
+        .await?;
+    let items = load_views(&ctx.db, condition, Some(page)).await?;
+    Ok(ListResponse::new(items, total, page))
+}

@@ -1,0 +1,92 @@
+//! Database connection and small helpers for hand-written SQL that runs on both backends.
+
+use std::time::Duration;
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, QueryResult,
+    Statement, Value,
+};
+
+/// Connects to `url`: `sqlite://…` for the embedded default (WAL, busy timeout, foreign keys,
+/// one connection so writers never race) or `postgres://…` in production.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10));
+    if url.starts_with("sqlite:") {
+        options.max_connections(1).min_connections(1);
+        options.map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    } else {
+        options.max_connections(max_connections).min_connections(1);
+    }
+    Database::connect(options).await
+}
+
+/// Builds a statement from SQL written with `?` placeholders, numbering them `$1…` for
+/// PostgreSQL. The SQL must not contain a literal `?`.
+pub fn stmt<I>(backend: DbBackend, sql: &str, values: I) -> Statement
+where
+    I: IntoIterator<Item = Value>,
+{
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+pub async fn query_one<C: ConnectionTrait>(
+    conn: &C,
+    statement: Statement,
+) -> Result<Option<QueryResult>, DbErr> {
+    conn.query_one_raw(statement).await
+}
+
+pub async fn query_all<C: ConnectionTrait>(
+    conn: &C,
+    statement: Statement,
+) -> Result<Vec<QueryResult>, DbErr> {
+    conn.query_all_raw(statement).await
+}
+
+/// Executes and returns the number of rows affected.
+pub async fn execute<C: ConnectionTrait>(conn: &C, statement: Statement) -> Result<u64, DbErr> {
+    Ok(conn.execute_raw(statement).await?.rows_affected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_for_postgres() {
+        let s = stmt(
+            DbBackend::Postgres,
+            "a = ? AND b >= ?",
+            [1i64.into(), 2i64.into()],
+        );
+        assert_eq!(s.sql, "a = $1 AND b >= $2");
+        let s = stmt(DbBackend::Sqlite, "a = ?", [1i64.into()]);
+        assert_eq!(s.sql, "a = ?");
+    }
+}

@@ -1,0 +1,219 @@
+//! The one API error type: a stable machine code, a message that says what to fix, optional
+//! details, and the HTTP status. 5xx never show internals; they are logged instead.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde_json::Value;
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable machine-readable code, e.g. `BUDGET_EXCEEDED`.
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<Value>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            details: None,
+        }
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// Same status and message under a more specific stable code.
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = code;
+        self
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn validation(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", message)
+    }
+
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "log in first: send `Authorization: Bearer <token>` from POST /api/v1/auth/login",
+        )
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+
+    /// Also used for objects that exist but belong to another tenant, so ids cannot be probed.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NOT_FOUND",
+            format!("{what} not found"),
+        )
+    }
+
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn unprocessable(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+    }
+
+    pub fn internal(error: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %error, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "internal error; it has been logged",
+        )
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message.clone(),
+                details: self.details.clone(),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body())).into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(error: sea_orm::DbErr) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl From<sea_orm::TransactionError<ApiError>> for ApiError {
+    fn from(error: sea_orm::TransactionError<ApiError>) -> Self {
+        match error {
+            sea_orm::TransactionError::Connection(e) => ApiError::internal(e),
+            sea_orm::TransactionError::Transaction(e) => e,
+        }
+    }
+}
+
+/// Every stable error code with its meaning, published in the API docs.
+pub const ERROR_CODES: &[(&str, &str)] = &[
+    (
+        "VALIDATION_FAILED",
+        "a field is missing, malformed or out of range; the message names it",
+    ),
+    (
+        "MALFORMED_JSON",
+        "the body is not valid JSON for this endpoint (syntax, unknown field, wrong type)",
+    ),
+    (
+        "UNSUPPORTED_MEDIA_TYPE",
+        "send `Content-Type: application/json`",
+    ),
+    ("PAYLOAD_TOO_LARGE", "the body exceeds the size limit"),
+    (
+        "BAD_ID",
+        "an id in the path or query is not a positive integer",
+    ),
+    ("UNAUTHENTICATED", "no valid bearer token or session"),
+    ("INVALID_CREDENTIALS", "wrong username or password"),
+    (
+        "RATE_LIMITED",
+        "too many attempts; retry after the number of seconds in Retry-After",
+    ),
+    ("FORBIDDEN", "your role may not do this"),
+    (
+        "CSRF_FAILED",
+        "the form's CSRF token is missing or stale; reload the page",
+    ),
+    ("NOT_FOUND", "no such object visible to you"),
+    (
+        "IDEMPOTENCY_KEY_REQUIRED",
+        "send an `Idempotency-Key` header (1–128 visible characters)",
+    ),
+    (
+        "IDEMPOTENCY_KEY_REUSED",
+        "this Idempotency-Key was used with a different request body",
+    ),
+    (
+        "BUDGET_EXCEEDED",
+        "the budget line's remaining amount does not cover the order",
+    ),
+    (
+        "STOCK_SHORT",
+        "a product's stock does not cover the quantity",
+    ),
+    ("PRODUCT_NOT_LISTED", "a product is not listed for sale"),
+    (
+        "SUPPLIER_PENALIZED",
+        "the supplier is under a credit penalty and may not trade",
+    ),
+    (
+        "DIRECT_PURCHASE_LIMIT_EXCEEDED",
+        "the order total exceeds the category's direct-purchase limit; the details name the limit and the method to use",
+    ),
+    (
+        "PRICE_ABOVE_REFERENCE",
+        "the price is above the reference market price",
+    ),
+    (
+        "INVALID_TRANSITION",
+        "the object's status does not allow this action",
+    ),
+    (
+        "CREDIT_CODE_INVALID",
+        "the unified social credit code fails the GB 32100-2015 check",
+    ),
+    ("CART_EMPTY", "the cart has nothing to order"),
+    ("INTERNAL", "an internal error; it was logged"),
+];

@@ -1,0 +1,224 @@
+//! Builds the shared state and the router, and serves it with graceful shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, StatusCode};
+use gpmall_migrations::MigratorTrait;
+use gpmall_platform::cache::{Cache, LocalCache, RedisCache};
+use gpmall_platform::clock::{Clock, SystemClock};
+use gpmall_platform::rate_limit::LoginRateLimiter;
+use gpmall_platform::{Ctx, Settings};
+use sea_orm::DatabaseConnection;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::ops;
+
+/// Everything a running service needs beyond its configuration.
+pub struct Services {
+    pub ctx: Ctx,
+    /// The Redis connection when one is configured (also used for shared rate limits).
+    pub redis: Option<Arc<RedisCache>>,
+}
+
+/// Connects to the database and cache named by the configuration.
+pub async fn connect(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Services> {
+    let url = config.database_url();
+    if config.is_embedded() {
+        std::fs::create_dir_all(&config.data_dir)
+            .with_context(|| format!("creating data directory {}", config.data_dir.display()))?;
+    }
+    let db = gpmall_platform::db::connect(&url, config.db_max_connections)
+        .await
+        .context("connecting to the database")?;
+    build_services(
+        db,
+        config.redis_url().as_deref(),
+        &config.cache_prefix,
+        config.settings(),
+        clock,
+        config,
+    )
+}
+
+/// Assembles the context from parts (tests pass their own database, prefix and clock).
+pub fn build_services(
+    db: DatabaseConnection,
+    redis_url: Option<&str>,
+    cache_prefix: &str,
+    settings: Settings,
+    clock: Arc<dyn Clock>,
+    config: &Config,
+) -> anyhow::Result<Services> {
+    let redis = match redis_url {
+        Some(url) => Some(Arc::new(
+            RedisCache::new(url, cache_prefix).context("parsing the Redis URL")?,
+        )),
+        None => None,
+    };
+    let cache: Arc<dyn Cache> = match &redis {
+        Some(r) => r.clone(),
+        None => Arc::new(LocalCache::new(cache_prefix)),
+    };
+    let login_limiter = LoginRateLimiter::new(
+        config.login_max_attempts,
+        Duration::from_secs(config.login_window_seconds),
+        redis
+            .as_ref()
+            .map(|r| (r.connection(), r.prefix().to_owned())),
+    );
+    Ok(Services {
+        ctx: Ctx {
+            db,
+            cache,
+            clock,
+            login_limiter,
+            settings: Arc::new(settings),
+        },
+        redis,
+    })
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    gpmall_migrations::Migrator::up(db, None)
+        .await
+        .context("running migrations")
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "gpmall API",
+        description = "Government procurement e-mall: catalogue, budgets, cart, orders."
+    ),
+    tags(
+        (name = "auth", description = "Login with username and password; send the token as a bearer token"),
+        (name = "catalogue", description = "Categories, limits and product search (public)"),
+        (name = "supplier", description = "A supplier's own product listings"),
+        (name = "operator", description = "The central purchasing agency's review queue"),
+        (name = "budgets", description = "Purchasing units' budget lines"),
+        (name = "cart", description = "A purchaser's cart"),
+        (name = "orders", description = "Orders from placement to acceptance"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document, with the table of stable error codes in its description.
+fn openapi(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut description = String::from(
+        "Government procurement e-mall: catalogue, budgets, cart, orders.\n\n\
+         Money is a decimal string in yuan with two decimals (\"3999.00\"). Errors have the body \
+         `{\"error\":{\"code\",\"message\",\"details\"}}`; the codes are stable:\n\n| code | meaning |\n|---|---|\n",
+    );
+    for (code, meaning) in gpmall_platform::error::ERROR_CODES {
+        description.push_str(&format!("| `{code}` | {meaning} |\n"));
+    }
+    doc.info.description = Some(description);
+    doc
+}
+
+/// The whole HTTP surface: the JSON API, its docs, operations endpoints and web pages.
+pub fn router(ctx: Ctx, config: &Config) -> Router {
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(gpmall_platform::identity::http::router())
+        .merge(gpmall_mall::http::router())
+        .split_for_parts();
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(api)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi(doc)))
+        .merge(ops::router())
+        .merge(crate::web::router())
+        .fallback(ops::not_found)
+        .layer(axum::middleware::from_fn(ops::json_errors))
+        .layer(axum::middleware::from_fn(ops::track_metrics))
+        .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+                .layer(TraceLayer::new_for_http().make_span_with(ops::request_span))
+                .layer(PropagateRequestIdLayer::new(request_id))
+                .layer(CatchPanicLayer::custom(ops::panic_response))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Duration::from_secs(config.request_timeout_seconds),
+                ))
+                .layer(CompressionLayer::new()),
+        )
+        .with_state(ctx)
+}
+
+/// Runs the service until Ctrl-C or SIGTERM, then drains in-flight requests.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let services = connect(&config, Arc::new(SystemClock)).await?;
+    migrate(&services.ctx.db).await?;
+    if config.is_embedded() && crate::seed::is_empty(&services.ctx.db).await? {
+        crate::seed::demo(&services.ctx).await?;
+        tracing::info!("seeded demo data into the empty embedded database");
+    }
+    gpmall_mall::domain::search::warm_up();
+    let router = router(services.ctx.clone(), &config);
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let address = listener.local_addr()?;
+    println!("gpmall is serving on http://{address}");
+    println!(
+        "  database: {}",
+        if config.is_embedded() {
+            "embedded SQLite"
+        } else {
+            "PostgreSQL"
+        }
+    );
+    println!("  cache:    {}", services.ctx.cache.backend());
+    println!("  API docs: http://{address}/docs");
+    if config.is_embedded() {
+        println!("  demo logins (password {}):", crate::seed::DEMO_PASSWORD);
+        println!("    purchasers: buyer1, buyer2, buyer3");
+        println!("    suppliers:  supplier1 … supplier10");
+        println!("    operator, regulator");
+    }
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("serving HTTP")
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: draining in-flight requests");
+}

@@ -1,0 +1,69 @@
+//! Command line: `gpmall serve`, `gpmall migrate`, `gpmall seed --demo`.
+
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use gpmall_platform::clock::SystemClock;
+
+use crate::config::Config;
+
+#[derive(Parser)]
+#[command(
+    name = "gpmall",
+    version,
+    about = "Government procurement e-mall and financing gateway"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and web pages (the default). Migrates, and seeds demo data into an empty
+    /// embedded database.
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Load data into the database.
+    Seed {
+        /// The demo organizations, users, budget lines and products (only into an empty database).
+        #[arg(long)]
+        demo: bool,
+    },
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load()?;
+    crate::telemetry::init_logs(config.json_logs());
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => crate::app::serve(config).await,
+            Command::Migrate => {
+                let services = crate::app::connect(&config, Arc::new(SystemClock)).await?;
+                crate::app::migrate(&services.ctx.db).await?;
+                println!("migrations applied");
+                Ok(())
+            }
+            Command::Seed { demo } => {
+                if !demo {
+                    anyhow::bail!("say what to seed: `gpmall seed --demo`");
+                }
+                let services = crate::app::connect(&config, Arc::new(SystemClock)).await?;
+                crate::app::migrate(&services.ctx.db).await?;
+                if crate::seed::is_empty(&services.ctx.db).await? {
+                    crate::seed::demo(&services.ctx).await?;
+                    println!(
+                        "demo data seeded; every demo login has the password {}",
+                        crate::seed::DEMO_PASSWORD
+                    );
+                } else {
+                    println!("the database already has organizations; demo data not seeded");
+                }
+                Ok(())
+            }
+        }
+    })
+}

@@ -1,0 +1,132 @@
+//! Operations endpoints (`/healthz`, `/readyz`, `/metrics`) and the middleware that gives every
+//! error our JSON body, counts requests and names each request's log span.
+
+use std::time::Instant;
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use gpmall_platform::cache::CacheHealth;
+use gpmall_platform::{ApiError, Ctx};
+use serde_json::json;
+
+pub fn router() -> axum::Router<Ctx> {
+    axum::Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+}
+
+async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Ready when the database answers. A Redis outage is reported as degraded but stays ready:
+/// cache reads fall through to the database and login limits fall back to each instance.
+async fn readyz(State(ctx): State<Ctx>) -> Response {
+    let database_ok = ctx.db.ping().await.is_ok();
+    let cache = ctx.cache.health().await;
+    let status = match (database_ok, cache) {
+        (false, _) => "unavailable",
+        (true, CacheHealth::Degraded) => "degraded",
+        (true, CacheHealth::Ok) => "ok",
+    };
+    let body = json!({
+        "status": status,
+        "database": if database_ok { "ok" } else { "down" },
+        "cache": { "backend": ctx.cache.backend(), "status": cache },
+    });
+    let code = if database_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body)).into_response()
+}
+
+async fn metrics() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::telemetry::metrics().render(),
+    )
+        .into_response()
+}
+
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("route")
+}
+
+/// Counts requests and their latency by matched route.
+pub async fn track_metrics(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().to_string();
+    let start = Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("gpmall_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("gpmall_http_request_duration_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    response
+}
+
+/// Gives API errors produced outside our handlers (405, 413, 408 …) our error body.
+pub async fn json_errors(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let has_body_type = response.headers().contains_key(header::CONTENT_TYPE);
+    if !is_api || has_body_type || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let (code, message) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => (
+            "METHOD_NOT_ALLOWED",
+            "this route does not take that HTTP method",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => (
+            "PAYLOAD_TOO_LARGE",
+            "the request body is larger than the limit",
+        ),
+        StatusCode::REQUEST_TIMEOUT => ("TIMEOUT", "the request took too long and was stopped"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => (
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the body as JSON with `Content-Type: application/json`",
+        ),
+        s if s.is_server_error() => ("INTERNAL", "internal error; it has been logged"),
+        _ => ("BAD_REQUEST", "the request is not valid"),
+    };
+    ApiError::new(status, code, message).into_response()
+}
+
+pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    tracing::error!("a request handler panicked");
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "INTERNAL",
+        "internal error; it has been logged",
+    )
+    .into_response()
+}
+
+/// The log span of a request, carrying its request id so every line can be traced to it.
+pub fn request_span(request: &Request<Body>) -> tracing::Span {
+    let request_id = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        uri = %request.uri().path(),
+        request_id = %request_id,
+    )
+}

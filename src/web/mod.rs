@@ -1,0 +1,7 @@
+//! Server-rendered web pages.
+
+use gpmall_platform::Ctx;
+
+pub fn router() -> axum::Router<Ctx> {
+    axum::Router::new()
+}
