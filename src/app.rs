@@ -132,6 +132,8 @@ fn openapi(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
 
 /// The whole HTTP surface: the JSON API, its docs, operations endpoints and web pages.
 pub fn router(ctx: Ctx, config: &Config) -> Router {
+    // Install the recorder before the first request so no count is lost.
+    crate::telemetry::metrics();
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(gpmall_platform::identity::http::router())
         .merge(gpmall_mall::http::router())

@@ -1,0 +1,125 @@
+//! Login, logout, token checks and login rate limits.
+
+use axum::http::StatusCode;
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn login_returns_a_token_that_identifies_the_user() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "buyer1", "password": "demo1234"}),
+        )
+        .await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.body["token"].as_str().unwrap().len(), 64);
+    assert!(
+        r.body["expires_at"]
+            .as_str()
+            .unwrap()
+            .starts_with("2026-03-02T10:00")
+    );
+    let me = app.get("/api/v1/auth/me", r.body["token"].as_str()).await;
+    me.assert_status(StatusCode::OK);
+    assert_eq!(me.body["username"], "buyer1");
+    assert_eq!(me.body["org_kind"], "purchaser");
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_look_the_same() {
+    let app = TestApp::spawn().await;
+    let wrong = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "buyer1", "password": "nope"}),
+        )
+        .await;
+    wrong.assert_error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS");
+    let unknown = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "ghost", "password": "nope"}),
+        )
+        .await;
+    unknown.assert_error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS");
+    assert_eq!(
+        wrong.body["error"]["message"],
+        unknown.body["error"]["message"]
+    );
+}
+
+#[tokio::test]
+async fn logout_revokes_the_token_and_expiry_ends_it() {
+    let app = TestApp::spawn().await;
+    let token = app.login("buyer1").await;
+    app.post("/api/v1/auth/logout", Some(&token), &json!({}))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    app.get("/api/v1/budgets", Some(&token))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+
+    let token = app.login("buyer1").await;
+    app.get("/api/v1/budgets", Some(&token))
+        .await
+        .assert_status(StatusCode::OK);
+    app.clock.advance(chrono::Duration::hours(9));
+    app.get("/api/v1/budgets", Some(&token))
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn garbage_tokens_are_refused() {
+    let app = TestApp::spawn().await;
+    for token in [
+        "",
+        "x",
+        "Bearer",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        app.get("/api/v1/orders", Some(token))
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+    }
+    app.get("/api/v1/orders", None)
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn login_attempts_are_rate_limited_per_user() {
+    let app = TestApp::spawn().await;
+    // The test app allows 5 attempts per window.
+    for _ in 0..5 {
+        app.post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "buyer2", "password": "bad"}),
+        )
+        .await
+        .assert_error(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS");
+    }
+    let limited = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "buyer2", "password": "demo1234"}),
+        )
+        .await;
+    limited.assert_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
+    assert!(
+        limited.body["error"]["details"]["retry_after_seconds"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    // Other users are not affected.
+    app.login("buyer1").await;
+}

@@ -1,0 +1,14 @@
+//! The integration suite: one binary, one `TestApp` per test, each with its own database
+//! (a temporary SQLite file by default; a fresh PostgreSQL schema and Redis key prefix when
+//! `GPMALL_TEST_DATABASE_URL` and `GPMALL_TEST_REDIS_URL` are set).
+
+mod support;
+
+mod auth;
+mod authz;
+mod catalog;
+mod compose;
+mod concurrency;
+mod errors;
+mod ops;
+mod orders;

@@ -1,0 +1,87 @@
+//! Operations endpoints, API docs and cache degradation.
+
+use axum::http::StatusCode;
+
+use crate::support::{Options, TestApp};
+
+#[tokio::test]
+async fn health_ready_and_metrics() {
+    let app = TestApp::spawn().await;
+    app.get("/healthz", None)
+        .await
+        .assert_status(StatusCode::OK);
+    let ready = app.get("/readyz", None).await;
+    ready.assert_status(StatusCode::OK);
+    assert_eq!(ready.body["database"], "ok");
+    assert_eq!(ready.body["status"], "ok");
+    app.search("q=%E7%94%B5%E8%84%91")
+        .await
+        .assert_status(StatusCode::OK);
+    let metrics = app.get("/metrics", None).await;
+    metrics.assert_status(StatusCode::OK);
+    let text = metrics.body.as_str().unwrap();
+    assert!(text.contains("gpmall_http_requests_total"), "{text}");
+    assert!(
+        text.contains("route=\"/api/v1/catalog/products\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("gpmall_http_request_duration_seconds"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let r = app.get("/healthz", None).await;
+    assert!(r.headers.get("x-request-id").is_some());
+}
+
+#[tokio::test]
+async fn openapi_documents_the_routes_and_error_codes() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/openapi.json", None).await;
+    doc.assert_status(StatusCode::OK);
+    let paths = doc.body["paths"].as_object().unwrap();
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/catalog/products",
+        "/api/v1/catalog/products/{id}",
+        "/api/v1/orders",
+        "/api/v1/orders/{id}/{action}",
+        "/api/v1/budgets",
+        "/api/v1/cart",
+    ] {
+        assert!(
+            paths.contains_key(path),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    let description = doc.body["info"]["description"].as_str().unwrap();
+    assert!(description.contains("BUDGET_EXCEEDED"));
+    let docs = app.get("/docs/", None).await;
+    docs.assert_status(StatusCode::OK);
+    assert!(docs.body.as_str().unwrap().contains("swagger"));
+}
+
+#[tokio::test]
+async fn a_redis_outage_degrades_but_keeps_serving() {
+    let app = TestApp::spawn_with(Options {
+        redis_url: Some("redis://127.0.0.1:1/".into()),
+        ..Options::default()
+    })
+    .await;
+    let ready = app.get("/readyz", None).await;
+    ready.assert_status(StatusCode::OK);
+    assert_eq!(ready.body["status"], "degraded");
+    assert_eq!(ready.body["cache"]["status"], "degraded");
+    let found = app.search("q=%E7%94%B5%E8%84%91").await;
+    found.assert_status(StatusCode::OK);
+    assert!(found.body["total"].as_u64().unwrap() > 0);
+    // Logins still work (rate limits fall back to this instance).
+    let token = app.login("buyer1").await;
+    app.get("/api/v1/budgets", Some(&token))
+        .await
+        .assert_status(StatusCode::OK);
+}

@@ -1,0 +1,521 @@
+//! Placing orders within budget, stock and limits; idempotency; the lifecycle with acceptance.
+
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+fn order_body(budget_line_id: i64, lines: &[(i64, i64)]) -> Value {
+    json!({
+        "budget_line_id": budget_line_id,
+        "lines": lines.iter().map(|(p, q)| json!({"product_id": p, "quantity": q})).collect::<Vec<_>>(),
+        "delivery_address": "重庆市江北区建新北路 1 号 行政楼 301",
+        "note": "工作日送货",
+    })
+}
+
+async fn stock_of(app: &TestApp, product_id: i64) -> i64 {
+    app.scalar(&format!(
+        "SELECT stock FROM products WHERE id = {product_id}"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn an_order_takes_exactly_its_total_from_budget_and_stock() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-EXACT", "10000.00").await;
+    let product = app
+        .listed_product("supplier1", "3999.00", 10, "A02010105")
+        .await;
+    let r = app
+        .place_order(&buyer, "order-1", &order_body(line, &[(product, 2)]))
+        .await;
+    r.assert_status(StatusCode::CREATED);
+    let orders = r.body["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 1);
+    assert_eq!(orders[0]["total"], "7998.00");
+    assert_eq!(orders[0]["status"], "placed");
+    assert!(orders[0]["id"].as_i64().is_some() && orders[0]["supplier_id"].as_i64().is_some());
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "2002.00");
+    assert_eq!(stock_of(&app, product).await, 8);
+    let id = orders[0]["id"].as_i64().unwrap();
+    let view = app.get(&format!("/api/v1/orders/{id}"), Some(&buyer)).await;
+    view.assert_status(StatusCode::OK);
+    assert_eq!(view.body["lines"][0]["unit_price"], "3999.00");
+    assert_eq!(view.body["lines"][0]["quantity"], 2);
+    assert_eq!(
+        view.body["delivery_address"],
+        "重庆市江北区建新北路 1 号 行政楼 301"
+    );
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'order.placed' AND subject_id = '{id}'"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn one_order_per_supplier_in_one_request() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-SPLIT", "1000.00").await;
+    let a = app
+        .listed_product("supplier1", "100.00", 10, "A02010105")
+        .await;
+    let b = app
+        .listed_product("supplier2", "50.50", 10, "A02010105")
+        .await;
+    let r = app
+        .place_order(
+            &buyer,
+            "split",
+            &order_body(line, &[(a, 1), (b, 2), (a, 1)]),
+        )
+        .await;
+    r.assert_status(StatusCode::CREATED);
+    let orders = r.body["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2);
+    let totals: Vec<&str> = orders
+        .iter()
+        .map(|o| o["total"].as_str().unwrap())
+        .collect();
+    assert!(
+        totals.contains(&"200.00") && totals.contains(&"101.00"),
+        "{totals:?}"
+    );
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "699.00");
+    assert_eq!(stock_of(&app, a).await, 8);
+}
+
+#[tokio::test]
+async fn the_same_key_replays_and_a_different_body_is_refused() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer2").await;
+    let line = app.new_budget_line(&buyer, "T-IDEM", "1000.00").await;
+    let product = app
+        .listed_product("supplier1", "100.00", 10, "A02010105")
+        .await;
+    let body = order_body(line, &[(product, 1)]);
+    let first = app.place_order(&buyer, "same-key", &body).await;
+    first.assert_status(StatusCode::CREATED);
+    let again = app.place_order(&buyer, "same-key", &body).await;
+    again.assert_status(StatusCode::CREATED);
+    assert_eq!(first.body, again.body);
+    assert_eq!(again.headers.get("idempotent-replayed").unwrap(), "true");
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "900.00");
+    assert_eq!(stock_of(&app, product).await, 9);
+    let other = app
+        .place_order(&buyer, "same-key", &order_body(line, &[(product, 2)]))
+        .await;
+    other.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "IDEMPOTENCY_KEY_REUSED");
+    // Keys are per user: another buyer's identical key is a new order.
+    let buyer3 = app.login("buyer3").await;
+    let line3 = app.new_budget_line(&buyer3, "T-IDEM3", "1000.00").await;
+    app.place_order(&buyer3, "same-key", &order_body(line3, &[(product, 1)]))
+        .await
+        .assert_status(StatusCode::CREATED);
+    // Without a key there is no order.
+    let r = app
+        .request(
+            axum::http::Method::POST,
+            "/api/v1/orders",
+            Some(&buyer),
+            Some(&body),
+            &[],
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "IDEMPOTENCY_KEY_REQUIRED");
+}
+
+#[tokio::test]
+async fn short_budget_refuses_everything_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-SHORT", "150.00").await;
+    let a = app
+        .listed_product("supplier1", "100.00", 10, "A02010105")
+        .await;
+    let b = app
+        .listed_product("supplier2", "60.00", 10, "A02010105")
+        .await;
+    let orders_before = app.scalar("SELECT COUNT(*) FROM orders").await;
+    let r = app
+        .place_order(&buyer, "short", &order_body(line, &[(a, 1), (b, 1)]))
+        .await;
+    r.assert_error(StatusCode::CONFLICT, "BUDGET_EXCEEDED");
+    assert_eq!(r.body["error"]["details"]["remaining"], "150.00");
+    assert_eq!(r.body["error"]["details"]["required"], "160.00");
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "150.00");
+    assert_eq!(stock_of(&app, a).await, 10);
+    assert_eq!(stock_of(&app, b).await, 10);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orders").await,
+        orders_before
+    );
+    // A refused request stores nothing, so its key works once the request is fixed.
+    app.place_order(&buyer, "short", &order_body(line, &[(a, 1)]))
+        .await
+        .assert_status(StatusCode::CREATED);
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "50.00");
+}
+
+#[tokio::test]
+async fn short_stock_unlisted_products_and_penalized_suppliers_refuse_the_order() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-STOCK", "100000.00").await;
+    let product = app
+        .listed_product("supplier1", "10.00", 3, "A02010105")
+        .await;
+    let r = app
+        .place_order(&buyer, "stock", &order_body(line, &[(product, 4)]))
+        .await;
+    r.assert_error(StatusCode::CONFLICT, "STOCK_SHORT");
+    assert_eq!(r.body["error"]["details"]["available"], 3);
+    assert_eq!(
+        app.budget_line(&buyer, line).await["remaining"],
+        "100000.00"
+    );
+
+    app.place_order(&buyer, "missing", &order_body(line, &[(987_654, 1)]))
+        .await
+        .assert_error(StatusCode::CONFLICT, "PRODUCT_NOT_LISTED");
+
+    let penalized = app
+        .listed_product("supplier5", "10.00", 3, "A02010105")
+        .await;
+    app.penalize("supplier5").await;
+    app.place_order(&buyer, "penalized", &order_body(line, &[(penalized, 1)]))
+        .await
+        .assert_error(StatusCode::CONFLICT, "SUPPLIER_PENALIZED");
+    assert_eq!(stock_of(&app, penalized).await, 3);
+}
+
+#[tokio::test]
+async fn a_total_above_the_category_limit_names_the_limit_and_the_method() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-LIMIT", "2000000.00").await;
+    let product = app
+        .listed_product("supplier1", "100000.00", 10, "A02010105")
+        .await;
+    // Exactly at the ¥500,000 limit is allowed.
+    app.place_order(&buyer, "at-limit", &order_body(line, &[(product, 5)]))
+        .await
+        .assert_status(StatusCode::CREATED);
+    let over = app
+        .place_order(&buyer, "over", &order_body(line, &[(product, 6)]))
+        .await;
+    over.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "DIRECT_PURCHASE_LIMIT_EXCEEDED",
+    );
+    assert_eq!(over.body["error"]["details"]["limit"], "500000.00");
+    assert_eq!(over.body["error"]["details"]["category"], "A02010105");
+    let message = over.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("500000.00") && message.contains("集中采购机构"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn bad_order_bodies_are_refused() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.budget_lines(&buyer).await[0]["id"].as_i64().unwrap();
+    let product = app.find_product("电脑").await["id"].as_i64().unwrap();
+    for (body, code) in [
+        (order_body(line, &[(product, 0)]), "VALIDATION_FAILED"),
+        (order_body(line, &[(product, -1)]), "VALIDATION_FAILED"),
+        (order_body(line, &[]), "VALIDATION_FAILED"),
+        (
+            json!({"budget_line_id": line, "lines": [{"product_id": product, "quantity": 1}], "delivery_address": ""}),
+            "VALIDATION_FAILED",
+        ),
+        (
+            json!({"budget_line_id": line, "lines": [{"product_id": product, "quantity": 1.5}], "delivery_address": "x"}),
+            "MALFORMED_JSON",
+        ),
+        (
+            json!({"budget_line_id": line, "lines": [{"product_id": product, "quantity": 1}], "delivery_address": "x", "status": "accepted"}),
+            "MALFORMED_JSON",
+        ),
+        (
+            json!({"budget_line_id": line, "lines": [{"product_id": product, "quantity": 1, "price": "0.01"}], "delivery_address": "x"}),
+            "MALFORMED_JSON",
+        ),
+    ] {
+        app.place_order(&buyer, &uuid::Uuid::new_v4().to_string(), &body)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, code);
+    }
+    // Suppliers do not buy.
+    let supplier = app.login("supplier1").await;
+    app.place_order(&supplier, "s", &order_body(line, &[(product, 1)]))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn lifecycle_from_placement_to_acceptance() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-LIFE", "10000.00").await;
+    let product = app
+        .listed_product("supplier1", "500.00", 10, "A02010105")
+        .await;
+    let placed = app
+        .place_order(&buyer, "life", &order_body(line, &[(product, 2)]))
+        .await;
+    let id = placed.body["orders"][0]["id"].as_i64().unwrap();
+    let supplier = app.login("supplier1").await;
+
+    // The purchaser cannot confirm; accepting before delivery is illegal.
+    app.order_action(&buyer, id, "confirm", json!({}))
+        .await
+        .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    app.order_action(&buyer, id, "accept", json!({}))
+        .await
+        .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    let confirmed = app.order_action(&supplier, id, "confirm", json!({})).await;
+    confirmed.assert_status(StatusCode::OK);
+    assert_eq!(confirmed.body["status"], "confirmed");
+    // The purchaser may no longer cancel once confirmed.
+    app.order_action(&buyer, id, "cancel", json!({}))
+        .await
+        .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    app.order_action(&supplier, id, "ship", json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    app.clock.advance(chrono::Duration::days(2));
+    let buyer = app.login("buyer1").await;
+    let supplier = app.login("supplier1").await;
+    app.order_action(&buyer, id, "deliver", json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    app.order_action(
+        &buyer,
+        id,
+        "accept",
+        json!({"acceptance_date": "2030-01-01"}),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    let accepted = app
+        .order_action(
+            &buyer,
+            id,
+            "accept",
+            json!({"acceptance_date": "2026-03-04", "notes": "数量、型号与合同一致，运行正常"}),
+        )
+        .await;
+    accepted.assert_status(StatusCode::OK);
+    assert_eq!(accepted.body["status"], "accepted");
+    assert_eq!(accepted.body["acceptance"]["result"], "accepted");
+    assert_eq!(accepted.body["acceptance"]["acceptance_date"], "2026-03-04");
+    assert_eq!(
+        accepted.body["acceptance"]["notes"],
+        "数量、型号与合同一致，运行正常"
+    );
+    app.order_action(&buyer, id, "reject", json!({"reason": "late"}))
+        .await
+        .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    // Budget stays spent; every step is audited with its actor.
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "9000.00");
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE subject_type = 'order' AND subject_id = '{id}' AND actor_user_id IS NOT NULL")).await, 5);
+
+    let listed = app
+        .get("/api/v1/orders?status=accepted", Some(&buyer))
+        .await;
+    listed.assert_status(StatusCode::OK);
+    assert_eq!(listed.body["total"], 1);
+    let incoming = app.get("/api/v1/orders", Some(&supplier)).await;
+    assert!(
+        incoming.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == id)
+    );
+}
+
+#[tokio::test]
+async fn cancelling_and_rejecting_return_budget_and_stock() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let supplier = app.login("supplier1").await;
+    let line = app.new_budget_line(&buyer, "T-CANCEL", "1000.00").await;
+    let product = app
+        .listed_product("supplier1", "100.00", 10, "A02010105")
+        .await;
+
+    let id = app
+        .place_order(&buyer, "c1", &order_body(line, &[(product, 3)]))
+        .await
+        .body["orders"][0]["id"]
+        .as_i64()
+        .unwrap();
+    let cancelled = app.order_action(&buyer, id, "cancel", json!({})).await;
+    cancelled.assert_status(StatusCode::OK);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "1000.00");
+    assert_eq!(stock_of(&app, product).await, 10);
+
+    let id = app
+        .place_order(&buyer, "c2", &order_body(line, &[(product, 2)]))
+        .await
+        .body["orders"][0]["id"]
+        .as_i64()
+        .unwrap();
+    app.order_action(&supplier, id, "confirm", json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    app.order_action(&supplier, id, "cancel", json!({}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    let by_supplier = app
+        .order_action(&supplier, id, "cancel", json!({"reason": "厂家停产"}))
+        .await;
+    by_supplier.assert_status(StatusCode::OK);
+    assert_eq!(by_supplier.body["cancel_reason"], "厂家停产");
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "1000.00");
+
+    let id = app
+        .place_order(&buyer, "c3", &order_body(line, &[(product, 1)]))
+        .await
+        .body["orders"][0]["id"]
+        .as_i64()
+        .unwrap();
+    for action in ["confirm", "ship", "deliver"] {
+        app.order_action(&supplier, id, action, json!({}))
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    app.order_action(&buyer, id, "reject", json!({}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    let rejected = app
+        .order_action(&buyer, id, "reject", json!({"notes": "型号不符"}))
+        .await;
+    rejected.assert_status(StatusCode::OK);
+    assert_eq!(rejected.body["acceptance"]["result"], "rejected");
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "1000.00");
+    assert_eq!(stock_of(&app, product).await, 10);
+}
+
+#[tokio::test]
+async fn ordering_from_the_cart() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer3").await;
+    let line = app.new_budget_line(&buyer, "T-CART", "5000.00").await;
+    let a = app
+        .listed_product("supplier1", "100.00", 10, "A02010105")
+        .await;
+    let b = app
+        .listed_product("supplier2", "10.00", 10, "A02010105")
+        .await;
+    app.post(
+        "/api/v1/cart",
+        Some(&buyer),
+        &json!({"product_id": a, "quantity": 1}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    app.post(
+        "/api/v1/cart",
+        Some(&buyer),
+        &json!({"product_id": a, "quantity": 2}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let cart = app
+        .post(
+            "/api/v1/cart",
+            Some(&buyer),
+            &json!({"product_id": b, "quantity": 5}),
+        )
+        .await;
+    assert_eq!(cart.body["total"], "350.00");
+    assert_eq!(cart.body["suppliers"].as_array().unwrap().len(), 2);
+    let changed = app
+        .request(
+            axum::http::Method::PUT,
+            &format!("/api/v1/cart/{b}"),
+            Some(&buyer),
+            Some(&json!({"quantity": 1})),
+            &[],
+        )
+        .await;
+    assert_eq!(changed.body["total"], "310.00");
+    app.post(
+        "/api/v1/cart",
+        Some(&buyer),
+        &json!({"product_id": a, "quantity": 0}),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    let r = app
+        .place_order(
+            &buyer,
+            "cart",
+            &json!({"budget_line_id": line, "from_cart": true, "delivery_address": "江北区"}),
+        )
+        .await;
+    r.assert_status(StatusCode::CREATED);
+    assert_eq!(r.body["orders"].as_array().unwrap().len(), 2);
+    let cart = app.get("/api/v1/cart", Some(&buyer)).await;
+    assert_eq!(cart.body["total"], "0.00");
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "4690.00");
+    app.place_order(
+        &buyer,
+        "cart-2",
+        &json!({"budget_line_id": line, "from_cart": true, "delivery_address": "江北区"}),
+    )
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "CART_EMPTY");
+}
+
+#[tokio::test]
+async fn budget_lines_are_adjusted_with_a_reason_and_never_below_zero() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-ADJ", "1000.00").await;
+    let adjust = |delta: &str, reason: &str| {
+        let body = json!({"delta": delta, "reason": reason});
+        let app = &app;
+        let buyer = buyer.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/budgets/{line}/adjustments"),
+                Some(&buyer),
+                &body,
+            )
+            .await
+        }
+    };
+    let r = adjust("500.00", "追加预算").await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.body["amount"], "1500.00");
+    assert_eq!(r.body["remaining"], "1500.00");
+    adjust("-1500.01", "调减")
+        .await
+        .assert_error(StatusCode::CONFLICT, "BUDGET_EXCEEDED");
+    adjust("-100.00", "")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    let r = adjust("-1500.00", "全部调减").await;
+    assert_eq!(r.body["remaining"], "0.00");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM budget_adjustments WHERE budget_line_id = {line}"
+        ))
+        .await,
+        2
+    );
+    assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE subject_type = 'budget_line' AND subject_id = '{line}'")).await, 3);
+}
