@@ -136,6 +136,7 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
     crate::telemetry::metrics();
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(gpmall_platform::identity::http::router())
+        .merge(gpmall_platform::identity::admin::router())
         .merge(gpmall_mall::http::router())
         .split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");

@@ -1,5 +1,6 @@
 //! Identity and access: organizations, roles, sessions, and the `Identity` of a request.
 
+pub mod admin;
 pub mod credit_code;
 pub mod http;
 pub mod password;

@@ -1,0 +1,258 @@
+//! The operator registers organizations (suppliers with a checked unified social credit code)
+//! and their users.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::credit_code::CreditCode;
+use super::{EnterpriseSize, Identity, OrgKind, Role, password};
+use crate::audit::{self, AuditEntry};
+use crate::entity::{organization, user};
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::{ApiError, Ctx};
+
+pub fn router() -> OpenApiRouter<Ctx> {
+    OpenApiRouter::new()
+        .routes(routes!(create_organization))
+        .routes(routes!(create_user))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganization {
+    pub kind: OrgKind,
+    pub name: String,
+    /// Required for suppliers and banks: 18 characters, checked per GB 32100-2015.
+    pub credit_code: Option<String>,
+    /// Required for suppliers.
+    pub enterprise_size: Option<EnterpriseSize>,
+    #[serde(default)]
+    pub region: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrganizationView {
+    pub id: i64,
+    pub kind: OrgKind,
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub enterprise_size: Option<String>,
+    pub credit_status: String,
+    pub region: String,
+}
+
+impl From<organization::Model> for OrganizationView {
+    fn from(o: organization::Model) -> Self {
+        OrganizationView {
+            id: o.id,
+            kind: OrgKind::parse(&o.kind).unwrap_or(OrgKind::Purchaser),
+            name: o.name,
+            credit_code: o.credit_code,
+            enterprise_size: o.enterprise_size,
+            credit_status: o.credit_status,
+            region: o.region,
+        }
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/organizations", tag = "operator", request_body = NewOrganization,
+    responses((status = 201, body = OrganizationView),
+              (status = 400, body = ErrorBody, description = "CREDIT_CODE_INVALID, VALIDATION_FAILED"),
+              (status = 409, body = ErrorBody, description = "ORGANIZATION_EXISTS")))]
+pub async fn create_organization(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiJson(input): ApiJson<NewOrganization>,
+) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
+    actor.require_role(Role::Operator)?;
+    let name = input.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(ApiError::validation("name is required (at most 200 characters)"));
+    }
+    let needs_code = matches!(input.kind, OrgKind::Supplier | OrgKind::Bank);
+    let credit_code = match (&input.credit_code, needs_code) {
+        (Some(code), _) => Some(
+            CreditCode::parse(code)
+                .map_err(|e| ApiError::bad_request("CREDIT_CODE_INVALID", format!("credit_code: {e}")))?,
+        ),
+        (None, true) => {
+            return Err(ApiError::bad_request(
+                "CREDIT_CODE_INVALID",
+                "credit_code is required for suppliers and banks",
+            ));
+        }
+        (None, false) => None,
+    };
+    if input.kind == OrgKind::Supplier && input.enterprise_size.is_none() {
+        return Err(ApiError::validation(
+            "enterprise_size (large, medium, small or micro) is required for suppliers",
+        ));
+    }
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    if let Some(code) = &credit_code
+        && organization::Entity::find()
+            .filter(organization::Column::CreditCode.eq(code.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(ApiError::conflict(
+            "ORGANIZATION_EXISTS",
+            format!("an organization with credit code {} is already registered", code.as_str()),
+        ));
+    }
+    let saved = organization::ActiveModel {
+        kind: Set(input.kind.as_str().to_owned()),
+        name: Set(name.to_owned()),
+        credit_code: Set(credit_code.map(|c| c.as_str().to_owned())),
+        enterprise_size: Set(input.enterprise_size.map(|s| s.as_str().to_owned())),
+        credit_status: Set("good".to_owned()),
+        region: Set(input.region.trim().to_owned()),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let view = OrganizationView::from(saved);
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(&actor),
+            action: "organization.created",
+            subject_type: "organization",
+            subject_id: view.id.to_string(),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub org_id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// At least 8 characters.
+    pub password: String,
+    pub roles: Vec<Role>,
+}
+
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct UserView {
+    pub id: i64,
+    pub org_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub roles: Vec<Role>,
+}
+
+/// Which roles fit which kind of organization.
+fn role_fits(kind: OrgKind, role: Role) -> bool {
+    matches!(
+        (kind, role),
+        (OrgKind::Purchaser, Role::Buyer | Role::Finance)
+            | (OrgKind::Supplier, Role::Seller)
+            | (OrgKind::Operator, Role::Operator)
+            | (OrgKind::Regulator, Role::Regulator)
+            | (OrgKind::Bank, Role::Banker)
+    )
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "operator", request_body = NewUser,
+    responses((status = 201, body = UserView), (status = 400, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "USERNAME_TAKEN")))]
+pub async fn create_user(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiJson(input): ApiJson<NewUser>,
+) -> ApiResult<(StatusCode, Json<UserView>)> {
+    actor.require_role(Role::Operator)?;
+    let username = input.username.trim().to_owned();
+    if username.len() < 3
+        || username.len() > 64
+        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(ApiError::validation(
+            "username: 3–64 characters from a–z, 0–9, '-', '_' and '.'",
+        ));
+    }
+    if input.password.chars().count() < 8 {
+        return Err(ApiError::validation("password must have at least 8 characters"));
+    }
+    if input.roles.is_empty() {
+        return Err(ApiError::validation("roles must name at least one role"));
+    }
+    let org = organization::Entity::find_by_id(input.org_id)
+        .one(&ctx.db)
+        .await?
+        .ok_or_else(|| ApiError::validation("org_id is not a registered organization"))?;
+    let kind = OrgKind::parse(&org.kind).ok_or_else(|| ApiError::internal("unknown org kind"))?;
+    if let Some(role) = input.roles.iter().find(|r| !role_fits(kind, **r)) {
+        return Err(ApiError::validation(format!(
+            "role {} does not fit a {} organization",
+            role.as_str(),
+            kind.as_str()
+        )));
+    }
+    let password = input.password.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?;
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    if user::Entity::find()
+        .filter(user::Column::Username.eq(username.clone()))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict("USERNAME_TAKEN", format!("username {username} is taken")));
+    }
+    let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
+    let saved = user::ActiveModel {
+        org_id: Set(org.id),
+        username: Set(username),
+        display_name: Set(input.display_name.trim().to_owned()),
+        password_hash: Set(hash),
+        roles: Set(roles.join(",")),
+        disabled: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    let view = UserView {
+        id: saved.id,
+        org_id: saved.org_id,
+        username: saved.username,
+        display_name: saved.display_name,
+        roles: input.roles,
+    };
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(&actor),
+            action: "user.created",
+            subject_type: "user",
+            subject_id: view.id.to_string(),
+            before: None,
+            after: serde_json::to_value(&view).ok(),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}

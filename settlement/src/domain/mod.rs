@@ -1,0 +1,4 @@
+//! Pure settlement rules: payment terms and their legal limits, due dates, late interest.
+
+pub mod interest;
+pub mod terms;

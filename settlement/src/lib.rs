@@ -1,0 +1,4 @@
+//! Settlement: contracts with complete payment terms, acceptance, due dates computed for every
+//! instalment, payments to the collection account, and late-payment interest.
+
+pub mod domain;
