@@ -112,6 +112,8 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         (name = "budgets", description = "Purchasing units' budget lines"),
         (name = "cart", description = "A purchaser's cart"),
         (name = "orders", description = "Orders from placement to acceptance"),
+        (name = "settlement", description = "Contracts, payment terms, payments, late interest and warnings"),
+        (name = "calendar", description = "The official working-day calendar"),
     )
 )]
 struct ApiDoc;
@@ -138,6 +140,8 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
         .merge(gpmall_platform::identity::http::router())
         .merge(gpmall_platform::identity::admin::router())
         .merge(gpmall_mall::http::router())
+        .merge(gpmall_settlement::http::router())
+        .merge(gpmall_platform::calendar::http::router())
         .split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()

@@ -207,6 +207,20 @@ pub async fn demo(ctx: &Ctx) -> anyhow::Result<()> {
             ctx,
         )
         .await?;
+        let account_no = format!("5005{:012}", 100_000 + org_id * 7919);
+        txn.execute_raw(gpmall_platform::db::stmt(
+            txn.get_database_backend(),
+            "INSERT INTO supplier_collection_accounts (supplier_id, account_name, bank_name, account_no, updated_at) \
+             VALUES (?, ?, ?, ?, ?)",
+            [
+                org_id.into(),
+                supplier.name.into(),
+                "中国建设银行重庆江北支行".into(),
+                account_no.into(),
+                now.into(),
+            ],
+        ))
+        .await?;
         supplier_ids.push(org_id);
     }
 

@@ -214,12 +214,27 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "CREDIT_CODE_INVALID",
         "the unified social credit code fails the GB 32100-2015 check",
     ),
-    ("ORGANIZATION_EXISTS", "an organization with this credit code is already registered"),
+    (
+        "ORGANIZATION_EXISTS",
+        "an organization with this credit code is already registered",
+    ),
     ("USERNAME_TAKEN", "the username is taken"),
-    ("BUDGET_LINE_CLOSED", "the budget line belongs to another fiscal year"),
-    ("BUDGET_LINE_EXISTS", "a budget line with this code already exists for the year"),
-    ("IDEMPOTENCY_IN_PROGRESS", "a request with this key is still running; retry shortly"),
-    ("METHOD_NOT_ALLOWED", "the route does not take this HTTP method"),
+    (
+        "BUDGET_LINE_CLOSED",
+        "the budget line belongs to another fiscal year",
+    ),
+    (
+        "BUDGET_LINE_EXISTS",
+        "a budget line with this code already exists for the year",
+    ),
+    (
+        "IDEMPOTENCY_IN_PROGRESS",
+        "a request with this key is still running; retry shortly",
+    ),
+    (
+        "METHOD_NOT_ALLOWED",
+        "the route does not take this HTTP method",
+    ),
     ("TIMEOUT", "the request took too long"),
     ("CART_EMPTY", "the cart has nothing to order"),
     ("INTERNAL", "an internal error; it was logged"),

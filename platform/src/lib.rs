@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod cache;
+pub mod calendar;
 pub mod clock;
 pub mod context;
 pub mod db;

@@ -2,3 +2,5 @@
 //! instalment, payments to the collection account, and late-payment interest.
 
 pub mod domain;
+pub mod http;
+pub mod service;

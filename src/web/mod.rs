@@ -1,7 +1,46 @@
-//! Server-rendered web pages.
+//! Server-rendered web pages (askama templates, Simplified Chinese by default with an English
+//! switch). They work without JavaScript, keep the session in an HttpOnly cookie, check a CSRF
+//! token on every form, and call the module crates' services, never the database.
 
+mod assets;
+mod auth;
+mod cart;
+pub mod i18n;
+mod orders;
+mod page;
+mod review;
+mod shop;
+mod supplier;
+
+use axum::routing::{get, post};
 use gpmall_platform::Ctx;
+
+pub use page::{LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 
 pub fn router() -> axum::Router<Ctx> {
     axum::Router::new()
+        .route("/", get(shop::home))
+        .route("/search", get(shop::search))
+        .route("/products/{id}", get(shop::product))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/lang/{code}", get(auth::switch_language))
+        .route("/cart", get(cart::page))
+        .route("/cart/add", post(shop::add_to_cart))
+        .route("/cart/update", post(cart::update))
+        .route("/cart/remove", post(cart::remove))
+        .route("/checkout", post(cart::checkout))
+        .route("/orders", get(orders::list))
+        .route("/orders/{id}", get(orders::detail))
+        .route("/orders/{id}/{action}", post(orders::act))
+        .route(
+            "/supplier/products",
+            get(supplier::page).post(supplier::create),
+        )
+        .route("/supplier/products/{id}", post(supplier::change))
+        .route("/supplier/products/{id}/resubmit", post(supplier::resubmit))
+        .route("/review", get(review::queue))
+        .route("/review/{id}/{action}", post(review::decide))
+        .route("/static/app.css", get(assets::css))
+        .route("/static/favicon.svg", get(assets::favicon))
 }

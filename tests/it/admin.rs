@@ -24,7 +24,12 @@ async fn operator_registers_a_supplier_and_its_user_who_can_then_list() {
             &json!({"kind": "supplier", "name": "错码", "credit_code": "91350100M000100Y44", "enterprise_size": "small"}))
         .await;
     bad.assert_error(StatusCode::BAD_REQUEST, "CREDIT_CODE_INVALID");
-    assert!(bad.body["error"]["message"].as_str().unwrap().contains("'3'"));
+    assert!(
+        bad.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'3'")
+    );
     app.post("/api/v1/admin/users", Some(&operator),
         &json!({"org_id": org_id, "username": "newseller", "display_name": "新销售", "password": "short", "roles": ["seller"]}))
         .await
@@ -41,7 +46,13 @@ async fn operator_registers_a_supplier_and_its_user_who_can_then_list() {
         &json!({"org_id": org_id, "username": "newseller", "display_name": "x", "password": "longenough", "roles": ["seller"]}))
         .await
         .assert_error(StatusCode::CONFLICT, "USERNAME_TAKEN");
-    let login = app.post("/api/v1/auth/login", None, &json!({"username": "newseller", "password": "longenough"})).await;
+    let login = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"username": "newseller", "password": "longenough"}),
+        )
+        .await;
     login.assert_status(StatusCode::OK);
     let token = login.body["token"].as_str().unwrap();
     app.post("/api/v1/supplier/products", Some(token),
@@ -51,7 +62,11 @@ async fn operator_registers_a_supplier_and_its_user_who_can_then_list() {
         .assert_status(StatusCode::CREATED);
     // Nobody but the operator registers organizations.
     let buyer = app.login("buyer1").await;
-    app.post("/api/v1/admin/organizations", Some(&buyer), &json!({"kind": "purchaser", "name": "x"}))
-        .await
-        .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
+    app.post(
+        "/api/v1/admin/organizations",
+        Some(&buyer),
+        &json!({"kind": "purchaser", "name": "x"}),
+    )
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
 }

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::TestApp;
+use crate::support::{Options, TestApp};
 
 #[tokio::test]
 async fn login_returns_a_token_that_identifies_the_user() {
@@ -95,8 +95,11 @@ async fn garbage_tokens_are_refused() {
 
 #[tokio::test]
 async fn login_attempts_are_rate_limited_per_user() {
-    let app = TestApp::spawn().await;
-    // The test app allows 5 attempts per window.
+    let app = TestApp::spawn_with(Options {
+        login_max_attempts: 5,
+        ..Options::default()
+    })
+    .await;
     for _ in 0..5 {
         app.post(
             "/api/v1/auth/login",

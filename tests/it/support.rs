@@ -104,7 +104,7 @@ impl Default for Options {
         Options {
             max_connections: 5,
             redis_url: redis_url(),
-            login_max_attempts: 5,
+            login_max_attempts: 1000,
         }
     }
 }

@@ -637,6 +637,15 @@ pub async fn act(
     if OrderStatus::releases_reservation(to) {
         release_reservation(&txn, &current).await?;
     }
+    settle(
+        &txn,
+        actor,
+        &current,
+        action,
+        input.acceptance_date.unwrap_or(today),
+        now,
+    )
+    .await?;
     audit::record(
         &txn,
         AuditEntry {
@@ -664,6 +673,61 @@ pub async fn act(
     }
     txn.commit().await?;
     Ok(view)
+}
+
+/// Keeps the order's contract in step: confirmation signs it (the order is the electronic
+/// contract), delivery and acceptance start its payment clocks, a rejection or a cancellation
+/// after confirmation ends it.
+async fn settle(
+    txn: &DatabaseTransaction,
+    actor: &Identity,
+    order: &order::Model,
+    action: OrderAction,
+    acceptance_date: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    use gpmall_settlement::service::contracts::{self, OrderEvent, OrderForContract};
+    let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    match action {
+        OrderAction::Confirm => {
+            let mut category_codes: Vec<String> = order_line::Entity::find()
+                .filter(order_line::Column::OrderId.eq(order.id))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|l| l.category_code)
+                .collect();
+            category_codes.sort();
+            category_codes.dedup();
+            contracts::create_for_order(
+                txn,
+                actor,
+                OrderForContract {
+                    order_id: order.id,
+                    order_no: order.order_no.clone(),
+                    purchaser_org_id: order.purchaser_org_id,
+                    supplier_id: order.supplier_id,
+                    amount: Money::from_fen(order.total_fen),
+                    category_codes,
+                    signed_on: today,
+                },
+                now,
+            )
+            .await?;
+        }
+        OrderAction::Deliver => {
+            contracts::record_order_event(txn, order.id, OrderEvent::Delivered(today)).await?
+        }
+        OrderAction::Accept => {
+            contracts::record_order_event(txn, order.id, OrderEvent::Accepted(acceptance_date))
+                .await?
+        }
+        OrderAction::Reject | OrderAction::Cancel => {
+            contracts::record_order_event(txn, order.id, OrderEvent::Terminated).await?
+        }
+        OrderAction::Ship => {}
+    }
+    Ok(())
 }
 
 async fn release_reservation(

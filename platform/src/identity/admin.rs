@@ -73,14 +73,15 @@ pub async fn create_organization(
     actor.require_role(Role::Operator)?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::validation("name is required (at most 200 characters)"));
+        return Err(ApiError::validation(
+            "name is required (at most 200 characters)",
+        ));
     }
     let needs_code = matches!(input.kind, OrgKind::Supplier | OrgKind::Bank);
     let credit_code = match (&input.credit_code, needs_code) {
-        (Some(code), _) => Some(
-            CreditCode::parse(code)
-                .map_err(|e| ApiError::bad_request("CREDIT_CODE_INVALID", format!("credit_code: {e}")))?,
-        ),
+        (Some(code), _) => Some(CreditCode::parse(code).map_err(|e| {
+            ApiError::bad_request("CREDIT_CODE_INVALID", format!("credit_code: {e}"))
+        })?),
         (None, true) => {
             return Err(ApiError::bad_request(
                 "CREDIT_CODE_INVALID",
@@ -105,7 +106,10 @@ pub async fn create_organization(
     {
         return Err(ApiError::conflict(
             "ORGANIZATION_EXISTS",
-            format!("an organization with credit code {} is already registered", code.as_str()),
+            format!(
+                "an organization with credit code {} is already registered",
+                code.as_str()
+            ),
         ));
     }
     let saved = organization::ActiveModel {
@@ -182,14 +186,18 @@ pub async fn create_user(
     let username = input.username.trim().to_owned();
     if username.len() < 3
         || username.len() > 64
-        || !username.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        || !username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     {
         return Err(ApiError::validation(
             "username: 3–64 characters from a–z, 0–9, '-', '_' and '.'",
         ));
     }
     if input.password.chars().count() < 8 {
-        return Err(ApiError::validation("password must have at least 8 characters"));
+        return Err(ApiError::validation(
+            "password must have at least 8 characters",
+        ));
     }
     if input.roles.is_empty() {
         return Err(ApiError::validation("roles must name at least one role"));
@@ -218,7 +226,10 @@ pub async fn create_user(
         .await?
         .is_some()
     {
-        return Err(ApiError::conflict("USERNAME_TAKEN", format!("username {username} is taken")));
+        return Err(ApiError::conflict(
+            "USERNAME_TAKEN",
+            format!("username {username} is taken"),
+        ));
     }
     let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
     let saved = user::ActiveModel {

@@ -126,8 +126,17 @@ mod tests {
     fn one_million_paid_twenty_days_late_at_the_statutory_rate() {
         // RULES.md: ¥1,000,000 paid 20 days late, no agreed rate: ¥10,000.00.
         let due = date("2025-07-31");
-        let paid = AppliedPayment { paid_on: date("2025-08-20"), amount: Money::from_yuan(1_000_000) };
-        let owed = interest_owed(Money::from_yuan(1_000_000), due, LateInterest::Statutory.daily_rate(), &[paid], date("2025-09-30"));
+        let paid = AppliedPayment {
+            paid_on: date("2025-08-20"),
+            amount: Money::from_yuan(1_000_000),
+        };
+        let owed = interest_owed(
+            Money::from_yuan(1_000_000),
+            due,
+            LateInterest::Statutory.daily_rate(),
+            &[paid],
+            date("2025-09-30"),
+        );
         assert_eq!(owed.interest.to_string(), "10000.00");
         assert_eq!(owed.overdue_days, 20);
         assert_eq!(owed.outstanding, Money::ZERO);
@@ -139,7 +148,12 @@ mod tests {
         let rate = LateInterest::Statutory.daily_rate();
         let p = Money::from_yuan(1000);
         assert_eq!(interest_owed(p, due, rate, &[], due).interest, Money::ZERO);
-        assert_eq!(interest_owed(p, due, rate, &[], date("2025-08-01")).interest.to_string(), "0.50");
+        assert_eq!(
+            interest_owed(p, due, rate, &[], date("2025-08-01"))
+                .interest
+                .to_string(),
+            "0.50"
+        );
         let owed = interest_owed(p, due, rate, &[], date("2025-08-10"));
         assert_eq!(owed.interest.to_string(), "5.00");
         assert_eq!(owed.overdue_days, 10);
@@ -151,10 +165,22 @@ mod tests {
         let rate = LateInterest::Statutory.daily_rate();
         // ¥10,000 due; ¥4,000 paid 5 days late; the rest 10 days late.
         let payments = [
-            AppliedPayment { paid_on: date("2025-01-15"), amount: Money::from_yuan(4000) },
-            AppliedPayment { paid_on: date("2025-01-20"), amount: Money::from_yuan(6000) },
+            AppliedPayment {
+                paid_on: date("2025-01-15"),
+                amount: Money::from_yuan(4000),
+            },
+            AppliedPayment {
+                paid_on: date("2025-01-20"),
+                amount: Money::from_yuan(6000),
+            },
         ];
-        let owed = interest_owed(Money::from_yuan(10_000), due, rate, &payments, date("2025-02-01"));
+        let owed = interest_owed(
+            Money::from_yuan(10_000),
+            due,
+            rate,
+            &payments,
+            date("2025-02-01"),
+        );
         // 10,000 × 5 days + 6,000 × 5 days, at 0.05%: 25 + 15.
         assert_eq!(owed.interest.to_string(), "40.00");
         assert_eq!(owed.overdue_days, 10);
@@ -162,9 +188,18 @@ mod tests {
 
     #[test]
     fn agreed_annual_rate_uses_365_days_and_rounds_once_half_up() {
-        let rate = LateInterest::AgreedAnnual { annual_percent: dec!(3.65) }.daily_rate();
+        let rate = LateInterest::AgreedAnnual {
+            annual_percent: dec!(3.65),
+        }
+        .daily_rate();
         assert_eq!(rate, dec!(0.0001));
-        let owed = interest_owed(Money::from_fen(12_345), date("2025-01-01"), rate, &[], date("2025-01-05"));
+        let owed = interest_owed(
+            Money::from_fen(12_345),
+            date("2025-01-01"),
+            rate,
+            &[],
+            date("2025-01-05"),
+        );
         // 123.45 × 4 × 0.0001 = 0.04938 → 0.05.
         assert_eq!(owed.interest.to_string(), "0.05");
         assert_eq!(round_to_fen(dec!(0.005)).to_string(), "0.01");
@@ -174,8 +209,17 @@ mod tests {
     #[test]
     fn a_payment_on_or_before_the_due_date_is_on_time() {
         let due = date("2025-03-01");
-        let paid = AppliedPayment { paid_on: due, amount: Money::from_yuan(500) };
-        let owed = interest_owed(Money::from_yuan(500), due, LateInterest::Statutory.daily_rate(), &[paid], date("2025-04-01"));
+        let paid = AppliedPayment {
+            paid_on: due,
+            amount: Money::from_yuan(500),
+        };
+        let owed = interest_owed(
+            Money::from_yuan(500),
+            due,
+            LateInterest::Statutory.daily_rate(),
+            &[paid],
+            date("2025-04-01"),
+        );
         assert_eq!(owed.interest, Money::ZERO);
         assert_eq!(owed.overdue_days, 0);
     }

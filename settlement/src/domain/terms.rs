@@ -119,9 +119,16 @@ fn refuse(clause: &'static str, message: impl Into<String>) -> TermsError {
 
 /// Checks terms for a contract with a supplier that is (or is not) an SME, given the 1-year LPR
 /// in force at signing (percent).
-pub fn validate(terms: &PaymentTerms, supplier_is_sme: bool, lpr_percent: Decimal) -> Result<(), TermsError> {
+pub fn validate(
+    terms: &PaymentTerms,
+    supplier_is_sme: bool,
+    lpr_percent: Decimal,
+) -> Result<(), TermsError> {
     if terms.instalments.is_empty() {
-        return Err(refuse("instalments", "payment terms need at least one instalment"));
+        return Err(refuse(
+            "instalments",
+            "payment terms need at least one instalment",
+        ));
     }
     let expected_count = match terms.method {
         PaymentMethod::OnePayment => Some(1),
@@ -133,21 +140,43 @@ pub fn validate(terms: &PaymentTerms, supplier_is_sme: bool, lpr_percent: Decima
     {
         return Err(refuse(
             "method",
-            format!("{:?} takes exactly {count} instalment(s), not {}", terms.method, terms.instalments.len()),
+            format!(
+                "{:?} takes exactly {count} instalment(s), not {}",
+                terms.method,
+                terms.instalments.len()
+            ),
         ));
     }
     let mut total = Decimal::ZERO;
     for (i, instalment) in terms.instalments.iter().enumerate() {
-        if instalment.share_percent <= Decimal::ZERO || instalment.share_percent > Decimal::ONE_HUNDRED {
-            return Err(refuse("instalments.share_percent", format!("instalment {} has share {}%; each share is above 0 and at most 100", i + 1, instalment.share_percent)));
+        if instalment.share_percent <= Decimal::ZERO
+            || instalment.share_percent > Decimal::ONE_HUNDRED
+        {
+            return Err(refuse(
+                "instalments.share_percent",
+                format!(
+                    "instalment {} has share {}%; each share is above 0 and at most 100",
+                    i + 1,
+                    instalment.share_percent
+                ),
+            ));
         }
         total += instalment.share_percent;
         if instalment.trigger == Trigger::Milestone
-            && instalment.milestone.as_deref().unwrap_or("").trim().is_empty()
+            && instalment
+                .milestone
+                .as_deref()
+                .unwrap_or("")
+                .trim()
+                .is_empty()
         {
-            return Err(refuse("instalments.milestone", format!("instalment {} is triggered by a milestone; name it", i + 1)));
+            return Err(refuse(
+                "instalments.milestone",
+                format!("instalment {} is triggered by a milestone; name it", i + 1),
+            ));
         }
-        if supplier_is_sme && matches!(instalment.trigger, Trigger::Delivery | Trigger::Acceptance) {
+        if supplier_is_sme && matches!(instalment.trigger, Trigger::Delivery | Trigger::Acceptance)
+        {
             let limit = if terms.extended_term_agreed { 60 } else { 30 };
             if instalment.days_after > limit {
                 return Err(refuse(
@@ -156,28 +185,50 @@ pub fn validate(terms: &PaymentTerms, supplier_is_sme: bool, lpr_percent: Decima
                         "instalment {} is due {} days after {}; a small or medium enterprise must be paid within {limit} days{}",
                         i + 1,
                         instalment.days_after,
-                        if instalment.trigger == Trigger::Delivery { "delivery" } else { "acceptance" },
-                        if terms.extended_term_agreed { " even when a longer term is agreed" } else { " unless a longer term (at most 60) is agreed" }
+                        if instalment.trigger == Trigger::Delivery {
+                            "delivery"
+                        } else {
+                            "acceptance"
+                        },
+                        if terms.extended_term_agreed {
+                            " even when a longer term is agreed"
+                        } else {
+                            " unless a longer term (at most 60) is agreed"
+                        }
                     ),
                 ));
             }
         }
         if instalment.days_after > 365 {
-            return Err(refuse("instalments.days_after", format!("instalment {} is due more than a year after its trigger", i + 1)));
+            return Err(refuse(
+                "instalments.days_after",
+                format!(
+                    "instalment {} is due more than a year after its trigger",
+                    i + 1
+                ),
+            ));
         }
     }
     if total != Decimal::ONE_HUNDRED {
-        return Err(refuse("instalments.share_percent", format!("the shares add up to {total}%, not 100%")));
+        return Err(refuse(
+            "instalments.share_percent",
+            format!("the shares add up to {total}%, not 100%"),
+        ));
     }
     if terms.acceptance_period_days > 90 {
-        return Err(refuse("acceptance_period_days", "the acceptance period is at most 90 days"));
+        return Err(refuse(
+            "acceptance_period_days",
+            "the acceptance period is at most 90 days",
+        ));
     }
     if let LateInterest::AgreedAnnual { annual_percent } = terms.late_interest
         && annual_percent < lpr_percent
     {
         return Err(refuse(
             "late_interest.annual_percent",
-            format!("the agreed late-payment rate {annual_percent}% a year is below the 1-year LPR of {lpr_percent}% at signing"),
+            format!(
+                "the agreed late-payment rate {annual_percent}% a year is below the 1-year LPR of {lpr_percent}% at signing"
+            ),
         ));
     }
     Ok(())
@@ -193,7 +244,8 @@ pub fn split_amount(amount: Money, terms: &PaymentTerms) -> Vec<Money> {
         let fen = if i + 1 == count {
             amount.fen() - allocated
         } else {
-            let exact = Decimal::from(amount.fen()) * instalment.share_percent / Decimal::ONE_HUNDRED;
+            let exact =
+                Decimal::from(amount.fen()) * instalment.share_percent / Decimal::ONE_HUNDRED;
             exact.round().try_into().unwrap_or(0i64)
         };
         allocated += fen;
@@ -246,7 +298,12 @@ mod tests {
 
     fn one_payment(days: u32) -> PaymentTerms {
         PaymentTerms {
-            instalments: vec![InstalmentTerm { share_percent: dec!(100), trigger: Trigger::Acceptance, days_after: days, milestone: None }],
+            instalments: vec![InstalmentTerm {
+                share_percent: dec!(100),
+                trigger: Trigger::Acceptance,
+                days_after: days,
+                milestone: None,
+            }],
             ..PaymentTerms::mall_default()
         }
     }
@@ -256,7 +313,14 @@ mod tests {
         // RULES.md: acceptance 2025-07-01, no term agreed: due 2025-07-31.
         let terms = PaymentTerms::mall_default();
         assert!(validate(&terms, true, dec!(3.0)).is_ok());
-        let start = clock_start(Trigger::Acceptance, date("2025-06-20"), Some(date("2025-06-28")), Some(date("2025-07-01")), 7, date("2025-07-10"));
+        let start = clock_start(
+            Trigger::Acceptance,
+            date("2025-06-20"),
+            Some(date("2025-06-28")),
+            Some(date("2025-07-01")),
+            7,
+            date("2025-07-10"),
+        );
         assert_eq!(start, Some(date("2025-07-01")));
         assert_eq!(due_date(start.unwrap(), 30), Some(date("2025-07-31")));
     }
@@ -269,7 +333,10 @@ mod tests {
         assert_eq!(err.clause, "instalments.days_after");
         terms.extended_term_agreed = true;
         assert!(validate(&terms, true, dec!(3.0)).is_ok());
-        let terms = PaymentTerms { extended_term_agreed: true, ..one_payment(90) };
+        let terms = PaymentTerms {
+            extended_term_agreed: true,
+            ..one_payment(90)
+        };
         let err = validate(&terms, true, dec!(3.0)).unwrap_err();
         assert!(err.message.contains("60"), "{err}");
         // A large enterprise may agree 90 days.
@@ -280,11 +347,15 @@ mod tests {
     fn agreed_rate_below_lpr_is_refused() {
         // RULES.md: agreed 2.5%/yr when the 1-year LPR at signing is 3.0%: rejected.
         let mut terms = PaymentTerms::mall_default();
-        terms.late_interest = LateInterest::AgreedAnnual { annual_percent: dec!(2.5) };
+        terms.late_interest = LateInterest::AgreedAnnual {
+            annual_percent: dec!(2.5),
+        };
         let err = validate(&terms, true, dec!(3.0)).unwrap_err();
         assert_eq!(err.clause, "late_interest.annual_percent");
         assert!(err.message.contains("3.0%"));
-        terms.late_interest = LateInterest::AgreedAnnual { annual_percent: dec!(3.0) };
+        terms.late_interest = LateInterest::AgreedAnnual {
+            annual_percent: dec!(3.0),
+        };
         assert!(validate(&terms, true, dec!(3.0)).is_ok());
     }
 
@@ -292,16 +363,37 @@ mod tests {
     fn shares_and_method_must_fit() {
         let mut terms = PaymentTerms::mall_default();
         terms.method = PaymentMethod::PrepaymentAndBalance;
-        assert_eq!(validate(&terms, true, dec!(3)).unwrap_err().clause, "method");
+        assert_eq!(
+            validate(&terms, true, dec!(3)).unwrap_err().clause,
+            "method"
+        );
         terms.instalments = vec![
-            InstalmentTerm { share_percent: dec!(30), trigger: Trigger::Signing, days_after: 5, milestone: None },
-            InstalmentTerm { share_percent: dec!(60), trigger: Trigger::Acceptance, days_after: 30, milestone: None },
+            InstalmentTerm {
+                share_percent: dec!(30),
+                trigger: Trigger::Signing,
+                days_after: 5,
+                milestone: None,
+            },
+            InstalmentTerm {
+                share_percent: dec!(60),
+                trigger: Trigger::Acceptance,
+                days_after: 30,
+                milestone: None,
+            },
         ];
-        assert!(validate(&terms, true, dec!(3)).unwrap_err().message.contains("90%"));
+        assert!(
+            validate(&terms, true, dec!(3))
+                .unwrap_err()
+                .message
+                .contains("90%")
+        );
         terms.instalments[1].share_percent = dec!(70);
         assert!(validate(&terms, true, dec!(3)).is_ok());
         terms.instalments.clear();
-        assert_eq!(validate(&terms, true, dec!(3)).unwrap_err().clause, "instalments");
+        assert_eq!(
+            validate(&terms, true, dec!(3)).unwrap_err().clause,
+            "instalments"
+        );
     }
 
     #[test]
@@ -309,7 +401,12 @@ mod tests {
         let mut terms = PaymentTerms::mall_default();
         terms.method = PaymentMethod::Milestones;
         terms.instalments = (0..3)
-            .map(|_| InstalmentTerm { share_percent: dec!(33.3333333333333333333333333), trigger: Trigger::Acceptance, days_after: 10, milestone: None })
+            .map(|_| InstalmentTerm {
+                share_percent: dec!(33.3333333333333333333333333),
+                trigger: Trigger::Acceptance,
+                days_after: 10,
+                milestone: None,
+            })
             .collect();
         let parts = split_amount(Money::from_fen(100_000), &terms);
         assert_eq!(parts.iter().map(|m| m.fen()).sum::<i64>(), 100_000);
@@ -320,10 +417,40 @@ mod tests {
     fn late_acceptance_starts_the_clock_at_the_end_of_the_acceptance_period() {
         let delivered = date("2025-07-01");
         // Not accepted, period (7 days) over: the clock started on 07-08.
-        assert_eq!(clock_start(Trigger::Acceptance, delivered, Some(delivered), None, 7, date("2025-07-20")), Some(date("2025-07-08")));
+        assert_eq!(
+            clock_start(
+                Trigger::Acceptance,
+                delivered,
+                Some(delivered),
+                None,
+                7,
+                date("2025-07-20")
+            ),
+            Some(date("2025-07-08"))
+        );
         // Still inside the period: no clock yet.
-        assert_eq!(clock_start(Trigger::Acceptance, delivered, Some(delivered), None, 7, date("2025-07-05")), None);
+        assert_eq!(
+            clock_start(
+                Trigger::Acceptance,
+                delivered,
+                Some(delivered),
+                None,
+                7,
+                date("2025-07-05")
+            ),
+            None
+        );
         // Accepted late (07-15): the clock still started on 07-08.
-        assert_eq!(clock_start(Trigger::Acceptance, delivered, Some(delivered), Some(date("2025-07-15")), 7, date("2025-07-20")), Some(date("2025-07-08")));
+        assert_eq!(
+            clock_start(
+                Trigger::Acceptance,
+                delivered,
+                Some(delivered),
+                Some(date("2025-07-15")),
+                7,
+                date("2025-07-20")
+            ),
+            Some(date("2025-07-08"))
+        );
     }
 }

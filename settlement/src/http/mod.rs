@@ -1,0 +1,166 @@
+//! Settlement endpoints: contracts, payments, collection accounts, reference rates, default
+//! terms and warnings.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use gpmall_platform::error::ErrorBody;
+use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
+use gpmall_platform::idempotency;
+use gpmall_platform::identity::{Identity, Role};
+use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::{ApiResult, Ctx};
+use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::domain::terms::PaymentTerms;
+use crate::service::contracts::{self, CollectionAccount, ContractView, PaymentInput};
+use crate::service::rates::{self, NewRate, ReferenceRate};
+use crate::service::warnings::{self, WarningView};
+
+pub fn router() -> OpenApiRouter<Ctx> {
+    OpenApiRouter::new()
+        .routes(routes!(list_contracts))
+        .routes(routes!(get_contract))
+        .routes(routes!(record_payment))
+        .routes(routes!(set_collection_account))
+        .routes(routes!(list_rates, record_rate))
+        .routes(routes!(set_default_terms))
+        .routes(routes!(list_warnings))
+        .routes(routes!(scan_warnings))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts", tag = "settlement", params(PageQuery),
+    responses((status = 200, body = ListResponse<ContractView>)))]
+pub async fn list_contracts(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ListResponse<ContractView>>> {
+    let page = PageRequest::parse(query.page, query.per_page)?;
+    Ok(Json(contracts::list(&ctx, &actor, page).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "settlement", params(("id" = i64, Path)),
+    responses((status = 200, body = ContractView, description = "With each instalment's due date, what is paid, overdue days and interest owed today"),
+              (status = 404, body = ErrorBody)))]
+pub async fn get_contract(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ContractView>> {
+    Ok(Json(
+        contracts::get(&ctx, &actor, positive_id(id, "contract")?).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/payments", tag = "settlement", params(("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key returns the same response")),
+    request_body = PaymentInput,
+    responses((status = 200, body = ContractView), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "WRONG_COLLECTION_ACCOUNT, PAYMENT_EXCEEDS_OUTSTANDING")))]
+pub async fn record_payment(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<PaymentInput>,
+) -> ApiResult<Json<ContractView>> {
+    let id = positive_id(id, "contract")?;
+    let key = match headers.get(idempotency::HEADER) {
+        Some(_) => Some(idempotency::key_from_headers(&headers)?),
+        None => None,
+    };
+    Ok(Json(
+        contracts::record_payment(&ctx, &actor, id, input, key.as_deref()).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/settlement/collection-account", tag = "settlement", request_body = CollectionAccount,
+    responses((status = 200, body = CollectionAccount)))]
+pub async fn set_collection_account(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiJson(input): ApiJson<CollectionAccount>,
+) -> ApiResult<Json<CollectionAccount>> {
+    Ok(Json(
+        contracts::set_collection_account(&ctx, &actor, input).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/settlement/reference-rates", tag = "settlement",
+    responses((status = 200, body = Vec<ReferenceRate>)))]
+pub async fn list_rates(
+    State(ctx): State<Ctx>,
+    _actor: Identity,
+) -> ApiResult<Json<Vec<ReferenceRate>>> {
+    Ok(Json(rates::list(&ctx).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/settlement/reference-rates", tag = "settlement", request_body = NewRate,
+    responses((status = 201, body = ReferenceRate), (status = 403, body = ErrorBody)))]
+pub async fn record_rate(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiJson(input): ApiJson<NewRate>,
+) -> ApiResult<(StatusCode, Json<ReferenceRate>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(rates::record(&ctx, &actor, input).await?),
+    ))
+}
+
+#[utoipa::path(put, path = "/api/v1/settlement/default-terms/{category}", tag = "settlement",
+    params(("category" = String, Path)), request_body = PaymentTerms,
+    responses((status = 200, body = PaymentTerms), (status = 400, body = ErrorBody, description = "TERMS_INVALID names the clause")))]
+pub async fn set_default_terms(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiPath(category): ApiPath<String>,
+    ApiJson(terms): ApiJson<PaymentTerms>,
+) -> ApiResult<Json<PaymentTerms>> {
+    Ok(Json(
+        contracts::set_default_terms(&ctx, &actor, &category, terms).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct WarningQuery {
+    /// Only open warnings (default true).
+    pub open: Option<bool>,
+}
+
+#[utoipa::path(get, path = "/api/v1/warnings", tag = "settlement", params(WarningQuery),
+    responses((status = 200, body = Vec<WarningView>)))]
+pub async fn list_warnings(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiQuery(query): ApiQuery<WarningQuery>,
+) -> ApiResult<Json<Vec<WarningView>>> {
+    Ok(Json(
+        warnings::list(&ctx, &actor, query.open.unwrap_or(true)).await?,
+    ))
+}
+
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ScanResult {
+    pub open_payment_warnings: usize,
+}
+
+#[utoipa::path(post, path = "/api/v1/settlement/scan", tag = "settlement",
+    responses((status = 200, body = ScanResult, description = "Runs the payment warning scan now (it also runs periodically)")))]
+pub async fn scan_warnings(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<ScanResult>> {
+    actor.require_any(&[Role::Operator, Role::Regulator])?;
+    Ok(Json(ScanResult {
+        open_payment_warnings: contracts::scan_payment_warnings(&ctx).await?,
+    }))
+}

@@ -1,0 +1,840 @@
+//! Contracts: created from a confirmed mall order (the order is the electronic contract) with
+//! the category's default terms; delivery and acceptance start the payment clocks; payments go
+//! to the contract's collection account; late interest is derived from due dates and payments.
+
+use chrono::{NaiveDate, Utc};
+use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::db::{execute, query_all, query_one, stmt};
+use gpmall_platform::idempotency::{self, Claim};
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::{ApiError, Ctx, Money};
+use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
+use serde::{Deserialize, Serialize};
+
+use super::rates::{RateKind, rate_on};
+use super::warnings::{self, Raise};
+use crate::domain::interest::{AppliedPayment, interest_owed};
+use crate::domain::terms::{self, PaymentTerms, Trigger};
+
+/// What the mall hands over when a supplier confirms an order.
+pub struct OrderForContract {
+    pub order_id: i64,
+    pub order_no: String,
+    pub purchaser_org_id: i64,
+    pub supplier_id: i64,
+    pub amount: Money,
+    pub category_codes: Vec<String>,
+    pub signed_on: NaiveDate,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
+    text.parse().map_err(ApiError::internal)
+}
+
+/// The default terms for an order's categories (the first category with terms set), else the
+/// mall's default.
+async fn default_terms<C: ConnectionTrait>(
+    conn: &C,
+    codes: &[String],
+) -> Result<PaymentTerms, ApiError> {
+    if codes.is_empty() {
+        return Ok(PaymentTerms::mall_default());
+    }
+    let placeholders = vec!["?"; codes.len()].join(",");
+    let values: Vec<Value> = codes.iter().map(|c| c.clone().into()).collect();
+    let row = query_one(
+        conn,
+        stmt(
+            conn.get_database_backend(),
+            &format!("SELECT terms FROM default_payment_terms WHERE category_code IN ({placeholders}) ORDER BY category_code LIMIT 1"),
+            values,
+        ),
+    )
+    .await?;
+    match row {
+        Some(row) => {
+            let text: String = row.try_get("", "terms")?;
+            serde_json::from_str(&text).map_err(ApiError::internal)
+        }
+        None => Ok(PaymentTerms::mall_default()),
+    }
+}
+
+/// Creates the contract for a confirmed order inside the caller's transaction.
+pub async fn create_for_order<C: ConnectionTrait>(
+    conn: &C,
+    actor: &Identity,
+    input: OrderForContract,
+    now: chrono::DateTime<Utc>,
+) -> Result<i64, ApiError> {
+    let backend = conn.get_database_backend();
+    let supplier = query_one(
+        conn,
+        stmt(
+            backend,
+            "SELECT enterprise_size FROM organizations WHERE id = ?",
+            [input.supplier_id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("supplier"))?;
+    let size: Option<String> = supplier.try_get("", "enterprise_size")?;
+    let is_sme = size.as_deref() != Some("large");
+    let account = query_one(
+        conn,
+        stmt(
+            backend,
+            "SELECT account_name, bank_name, account_no FROM supplier_collection_accounts WHERE supplier_id = ?",
+            [input.supplier_id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| {
+        ApiError::conflict(
+            "COLLECTION_ACCOUNT_MISSING",
+            "record your collection account (PUT /api/v1/settlement/collection-account) before confirming orders: every contract names the account it is paid to",
+        )
+    })?;
+    let account_no: String = account.try_get("", "account_no")?;
+    let terms = default_terms(conn, &input.category_codes).await?;
+    let lpr = rate_on(conn, RateKind::Lpr1y, input.signed_on).await?;
+    terms::validate(&terms, is_sme, lpr).map_err(|e| {
+        ApiError::conflict(
+            "TERMS_INVALID",
+            format!("the default payment terms break a rule: {e}"),
+        )
+        .with_details(serde_json::json!({ "clause": e.clause }))
+    })?;
+    let contract_no = format!("HT{}", input.order_no.trim_start_matches("GP"));
+    let terms_json = serde_json::to_string(&terms).map_err(ApiError::internal)?;
+    let row = query_one(
+        conn,
+        stmt(
+            backend,
+            "INSERT INTO contracts (contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
+             signed_on, terms, lpr_percent_at_signing, collection_account, status, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) RETURNING id",
+            [
+                contract_no.clone().into(),
+                input.order_id.into(),
+                input.purchaser_org_id.into(),
+                input.supplier_id.into(),
+                is_sme.into(),
+                input.amount.fen().into(),
+                input.signed_on.to_string().into(),
+                terms_json.into(),
+                lpr.to_string().into(),
+                account_no.into(),
+                now.into(),
+            ],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::internal("contract insert returned nothing"))?;
+    let id: i64 = row.try_get("", "id")?;
+    for (seq, (term, principal)) in terms
+        .instalments
+        .iter()
+        .zip(terms::split_amount(input.amount, &terms))
+        .enumerate()
+    {
+        execute(
+            conn,
+            stmt(
+                backend,
+                "INSERT INTO contract_instalments (contract_id, seq, principal_fen, paid_fen, trigger_event, days_after, milestone) \
+                 VALUES (?, ?, ?, 0, ?, ?, ?)",
+                [
+                    id.into(),
+                    (seq as i32 + 1).into(),
+                    principal.fen().into(),
+                    trigger_name(term.trigger).into(),
+                    (term.days_after as i32).into(),
+                    term.milestone.clone().into(),
+                ],
+            ),
+        )
+        .await?;
+    }
+    audit::record(
+        conn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "contract.created",
+            subject_type: "contract",
+            subject_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"contract_no": contract_no, "order_id": input.order_id, "amount": input.amount})),
+        },
+        now,
+    )
+    .await?;
+    Ok(id)
+}
+
+fn trigger_name(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Signing => "signing",
+        Trigger::Delivery => "delivery",
+        Trigger::Acceptance => "acceptance",
+        Trigger::Milestone => "milestone",
+    }
+}
+
+fn parse_trigger(name: &str) -> Trigger {
+    match name {
+        "signing" => Trigger::Signing,
+        "delivery" => Trigger::Delivery,
+        "milestone" => Trigger::Milestone,
+        _ => Trigger::Acceptance,
+    }
+}
+
+/// What happened to the order behind a contract.
+pub enum OrderEvent {
+    Delivered(NaiveDate),
+    Accepted(NaiveDate),
+    /// Rejected at acceptance or cancelled after confirmation: the contract ends unpaid.
+    Terminated,
+}
+
+pub async fn record_order_event<C: ConnectionTrait>(
+    conn: &C,
+    order_id: i64,
+    event: OrderEvent,
+) -> Result<(), ApiError> {
+    let backend = conn.get_database_backend();
+    let (sql, values): (&str, Vec<Value>) = match event {
+        OrderEvent::Delivered(date) => (
+            "UPDATE contracts SET delivered_on = ? WHERE order_id = ? AND delivered_on IS NULL",
+            vec![date.to_string().into(), order_id.into()],
+        ),
+        OrderEvent::Accepted(date) => (
+            "UPDATE contracts SET accepted_on = ? WHERE order_id = ? AND accepted_on IS NULL",
+            vec![date.to_string().into(), order_id.into()],
+        ),
+        OrderEvent::Terminated => (
+            "UPDATE contracts SET status = 'terminated' WHERE order_id = ? AND status = 'active'",
+            vec![order_id.into()],
+        ),
+    };
+    execute(conn, stmt(backend, sql, values)).await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InstalmentView {
+    pub seq: i32,
+    pub principal: Money,
+    pub trigger: Trigger,
+    pub days_after: i32,
+    /// When the payment clock started (trigger date, or end of the acceptance period).
+    pub clock_started_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    pub paid: Money,
+    pub outstanding: Money,
+    pub overdue_days: i64,
+    /// Late-payment interest owed as of today, rounded half-up to the fen.
+    pub interest_owed: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ContractView {
+    pub id: i64,
+    pub contract_no: String,
+    pub order_id: Option<i64>,
+    pub purchaser_org_id: i64,
+    pub supplier_id: i64,
+    pub supplier_is_sme: bool,
+    pub amount: Money,
+    pub signed_on: NaiveDate,
+    pub terms: PaymentTerms,
+    pub lpr_percent_at_signing: String,
+    pub collection_account: String,
+    pub delivered_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    pub status: String,
+    pub instalments: Vec<InstalmentView>,
+    /// Principal whose due date has passed or is today, unpaid.
+    pub principal_due: Money,
+    pub paid: Money,
+    pub overdue: Money,
+    pub interest_owed: Money,
+    pub as_of: NaiveDate,
+}
+
+const CONTRACT_COLUMNS: &str = "id, contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
+    signed_on, terms, lpr_percent_at_signing, collection_account, delivered_on, accepted_on, status";
+
+async fn build_view<C: ConnectionTrait>(
+    conn: &C,
+    row: &QueryResult,
+    today: NaiveDate,
+) -> Result<ContractView, ApiError> {
+    let backend = conn.get_database_backend();
+    let id: i64 = row.try_get("", "id")?;
+    let terms_text: String = row.try_get("", "terms")?;
+    let terms: PaymentTerms = serde_json::from_str(&terms_text).map_err(ApiError::internal)?;
+    let signed_on = parse_date(&row.try_get::<String>("", "signed_on")?)?;
+    let delivered_on = row
+        .try_get::<Option<String>>("", "delivered_on")?
+        .map(|d| parse_date(&d))
+        .transpose()?;
+    let accepted_on = row
+        .try_get::<Option<String>>("", "accepted_on")?
+        .map(|d| parse_date(&d))
+        .transpose()?;
+    let status: String = row.try_get("", "status")?;
+    let instalments = query_all(
+        conn,
+        stmt(backend, "SELECT id, seq, principal_fen, paid_fen, trigger_event, days_after FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
+    )
+    .await?;
+    let payments = query_all(
+        conn,
+        stmt(backend, "SELECT instalment_id, amount_fen, paid_on FROM contract_payments WHERE contract_id = ?", [id.into()]),
+    )
+    .await?;
+    let daily_rate = terms.late_interest.daily_rate();
+    let mut views = Vec::new();
+    let (mut principal_due, mut paid_total, mut overdue, mut interest_total) =
+        (0i64, 0i64, 0i64, 0i64);
+    for inst in &instalments {
+        let inst_id: i64 = inst.try_get("", "id")?;
+        let principal = Money::from_fen(inst.try_get("", "principal_fen")?);
+        let paid = Money::from_fen(inst.try_get("", "paid_fen")?);
+        let trigger = parse_trigger(&inst.try_get::<String>("", "trigger_event")?);
+        let days_after: i32 = inst.try_get("", "days_after")?;
+        let applied: Vec<AppliedPayment> = payments
+            .iter()
+            .filter(|p| p.try_get::<i64>("", "instalment_id").ok() == Some(inst_id))
+            .map(|p| {
+                Ok(AppliedPayment {
+                    paid_on: parse_date(&p.try_get::<String>("", "paid_on")?)?,
+                    amount: Money::from_fen(p.try_get("", "amount_fen")?),
+                })
+            })
+            .collect::<Result<_, ApiError>>()?;
+        let live = status != "terminated";
+        let start = if live {
+            terms::clock_start(
+                trigger,
+                signed_on,
+                delivered_on,
+                accepted_on,
+                terms.acceptance_period_days,
+                today,
+            )
+        } else {
+            None
+        };
+        let due_on = start.and_then(|s| terms::due_date(s, days_after.max(0) as u32));
+        let outstanding = Money::from_fen(principal.fen() - paid.fen());
+        let (overdue_days, interest) = match due_on {
+            Some(due) => {
+                let owed = interest_owed(principal, due, daily_rate, &applied, today);
+                (owed.overdue_days, owed.interest)
+            }
+            None => (0, Money::ZERO),
+        };
+        if let Some(due) = due_on {
+            if due <= today {
+                principal_due += outstanding.fen();
+            }
+            if due < today {
+                overdue += outstanding.fen();
+            }
+        }
+        paid_total += paid.fen();
+        interest_total += interest.fen();
+        views.push(InstalmentView {
+            seq: inst.try_get("", "seq")?,
+            principal,
+            trigger,
+            days_after,
+            clock_started_on: start,
+            due_on,
+            paid,
+            outstanding,
+            overdue_days,
+            interest_owed: interest,
+        });
+    }
+    Ok(ContractView {
+        id,
+        contract_no: row.try_get("", "contract_no")?,
+        order_id: row.try_get("", "order_id")?,
+        purchaser_org_id: row.try_get("", "purchaser_org_id")?,
+        supplier_id: row.try_get("", "supplier_id")?,
+        supplier_is_sme: row.try_get("", "supplier_is_sme")?,
+        amount: Money::from_fen(row.try_get("", "amount_fen")?),
+        signed_on,
+        terms,
+        lpr_percent_at_signing: row.try_get("", "lpr_percent_at_signing")?,
+        collection_account: row.try_get("", "collection_account")?,
+        delivered_on,
+        accepted_on,
+        status,
+        instalments: views,
+        principal_due: Money::from_fen(principal_due),
+        paid: Money::from_fen(paid_total),
+        overdue: Money::from_fen(overdue),
+        interest_owed: Money::from_fen(interest_total),
+        as_of: today,
+    })
+}
+
+fn visible_clause(actor: &Identity) -> Result<(&'static str, Option<i64>), ApiError> {
+    match actor.org_kind {
+        OrgKind::Purchaser => Ok(("purchaser_org_id = ?", Some(actor.org_id))),
+        OrgKind::Supplier => Ok(("supplier_id = ?", Some(actor.org_id))),
+        OrgKind::Operator | OrgKind::Regulator => Ok(("1 = 1", None)),
+        OrgKind::Bank => Err(ApiError::forbidden(
+            "banks see contracts through loan applications",
+        )),
+    }
+}
+
+pub async fn get(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractView, ApiError> {
+    let (clause, org) = visible_clause(actor)?;
+    let mut values: Vec<Value> = vec![id.into()];
+    values.extend(org.map(Value::from));
+    let row = query_one(
+        &ctx.db,
+        stmt(
+            ctx.db.get_database_backend(),
+            &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ? AND {clause}"),
+            values,
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("contract"))?;
+    build_view(&ctx.db, &row, ctx.clock.today()).await
+}
+
+pub async fn list(
+    ctx: &Ctx,
+    actor: &Identity,
+    page: PageRequest,
+) -> Result<ListResponse<ContractView>, ApiError> {
+    let (clause, org) = visible_clause(actor)?;
+    let backend = ctx.db.get_database_backend();
+    let values: Vec<Value> = org.map(Value::from).into_iter().collect();
+    let total = query_one(
+        &ctx.db,
+        stmt(
+            backend,
+            &format!("SELECT COUNT(*) AS n FROM contracts WHERE {clause}"),
+            values.clone(),
+        ),
+    )
+    .await?
+    .map(|r| r.try_get::<i64>("", "n"))
+    .transpose()?
+    .unwrap_or(0);
+    let mut page_values = values;
+    page_values.push((page.per_page as i64).into());
+    page_values.push((page.offset() as i64).into());
+    let rows = query_all(
+        &ctx.db,
+        stmt(backend, &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?"), page_values),
+    )
+    .await?;
+    let today = ctx.clock.today();
+    let mut items = Vec::with_capacity(rows.len());
+    for row in &rows {
+        items.push(build_view(&ctx.db, row, today).await?);
+    }
+    Ok(ListResponse::new(items, total as u64, page))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    pub amount: Money,
+    pub paid_on: NaiveDate,
+    pub voucher_no: String,
+    /// The account paid to: must be the contract's collection account.
+    pub account: String,
+    /// Pay this instalment; otherwise the earliest unpaid instalments are paid first.
+    #[serde(default)]
+    pub instalment_seq: Option<i32>,
+}
+
+/// The purchaser records a payment. Partial payments are allowed; nothing beyond what is owed.
+pub async fn record_payment(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+    input: PaymentInput,
+    idempotency_key: Option<&str>,
+) -> Result<ContractView, ApiError> {
+    if actor.org_kind != OrgKind::Purchaser {
+        return Err(ApiError::not_found("contract"));
+    }
+    actor.require_any(&[Role::Buyer, Role::Finance])?;
+    if !input.amount.is_positive() {
+        return Err(ApiError::validation("amount must be greater than zero"));
+    }
+    let voucher = input.voucher_no.trim();
+    if voucher.is_empty() || voucher.chars().count() > 64 {
+        return Err(ApiError::validation(
+            "voucher_no is required (at most 64 characters)",
+        ));
+    }
+    let today = ctx.clock.today();
+    if input.paid_on > today {
+        return Err(ApiError::validation("paid_on cannot be in the future"));
+    }
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let backend = txn.get_database_backend();
+    if let Some(key) = idempotency_key {
+        let hash = idempotency::request_hash(&(id, &input));
+        if let Claim::Replay { body, .. } =
+            idempotency::claim(&txn, actor.user_id, key, &hash, now).await?
+        {
+            return serde_json::from_str(&body).map_err(ApiError::internal);
+        }
+    }
+    let contract = query_one(
+        &txn,
+        stmt(
+            backend,
+            &format!(
+                "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ? AND purchaser_org_id = ?"
+            ),
+            [id.into(), actor.org_id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("contract"))?;
+    let status: String = contract.try_get("", "status")?;
+    if status != "active" {
+        return Err(ApiError::conflict(
+            "INVALID_TRANSITION",
+            format!("the contract is {status}; payments are recorded on active contracts"),
+        ));
+    }
+    let signed_on = parse_date(&contract.try_get::<String>("", "signed_on")?)?;
+    if input.paid_on < signed_on {
+        return Err(ApiError::validation(
+            "paid_on cannot be before the contract was signed",
+        ));
+    }
+    let account: String = contract.try_get("", "collection_account")?;
+    if input.account.trim() != account {
+        return Err(ApiError::unprocessable(
+            "WRONG_COLLECTION_ACCOUNT",
+            format!("payments go only to the contract's collection account {account}"),
+        ));
+    }
+    let duplicate = query_one(
+        &txn,
+        stmt(
+            backend,
+            "SELECT id FROM contract_payments WHERE contract_id = ? AND voucher_no = ?",
+            [id.into(), voucher.into()],
+        ),
+    )
+    .await?;
+    if duplicate.is_some() {
+        return Err(ApiError::conflict(
+            "DUPLICATE_VOUCHER",
+            format!("voucher {voucher} is already recorded on this contract"),
+        ));
+    }
+    let instalments = query_all(
+        &txn,
+        stmt(backend, "SELECT id, seq, principal_fen, paid_fen FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
+    )
+    .await?;
+    let mut remaining = input.amount.fen();
+    let mut allocations = Vec::new();
+    for inst in &instalments {
+        let seq: i32 = inst.try_get("", "seq")?;
+        if input.instalment_seq.is_some_and(|s| s != seq) {
+            continue;
+        }
+        let open =
+            inst.try_get::<i64>("", "principal_fen")? - inst.try_get::<i64>("", "paid_fen")?;
+        let take = open.min(remaining);
+        if take > 0 {
+            allocations.push((inst.try_get::<i64>("", "id")?, take));
+            remaining -= take;
+        }
+    }
+    if input.instalment_seq.is_some() && allocations.is_empty() && remaining == input.amount.fen() {
+        return Err(ApiError::validation(
+            "instalment_seq names no unpaid instalment of this contract",
+        ));
+    }
+    if remaining > 0 {
+        return Err(ApiError::unprocessable(
+            "PAYMENT_EXCEEDS_OUTSTANDING",
+            format!(
+                "the payment is {} more than what is unpaid",
+                Money::from_fen(remaining)
+            ),
+        ));
+    }
+    for (instalment_id, amount) in &allocations {
+        let changed = execute(
+            &txn,
+            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ? WHERE id = ? AND paid_fen + ? <= principal_fen",
+                [(*amount).into(), (*instalment_id).into(), (*amount).into()]),
+        )
+        .await?;
+        if changed != 1 {
+            return Err(ApiError::conflict(
+                "PAYMENT_EXCEEDS_OUTSTANDING",
+                "the instalment was paid meanwhile; reload and try again",
+            ));
+        }
+        execute(
+            &txn,
+            stmt(backend,
+                "INSERT INTO contract_payments (contract_id, instalment_id, amount_fen, paid_on, voucher_no, account, recorded_by, recorded_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [id.into(), (*instalment_id).into(), (*amount).into(), input.paid_on.to_string().into(), voucher.into(),
+                 account.clone().into(), actor.user_id.into(), now.into()]),
+        )
+        .await?;
+    }
+    execute(
+        &txn,
+        stmt(backend, "UPDATE contracts SET status = 'completed' WHERE id = ? AND NOT EXISTS \
+             (SELECT 1 FROM contract_instalments WHERE contract_id = ? AND paid_fen < principal_fen)", [id.into(), id.into()]),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "contract.payment_recorded",
+            subject_type: "contract",
+            subject_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"amount": input.amount, "paid_on": input.paid_on, "voucher_no": voucher})),
+        },
+        now,
+    )
+    .await?;
+    let row = query_one(
+        &txn,
+        stmt(
+            backend,
+            &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?"),
+            [id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("contract"))?;
+    let view = build_view(&txn, &row, today).await?;
+    if let Some(key) = idempotency_key {
+        let body = serde_json::to_string(&view).map_err(ApiError::internal)?;
+        idempotency::complete(&txn, actor.user_id, key, 200, &body).await?;
+    }
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Raises (or resolves) the payment warnings of every active contract as of today: an
+/// instalment due within 5 days, or overdue. Idempotent; run by the service periodically.
+pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
+    let today = ctx.clock.today();
+    let now = ctx.clock.now();
+    let rows = query_all(
+        &ctx.db,
+        stmt(ctx.db.get_database_backend(), &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE status IN ('active','completed','terminated')"), []),
+    )
+    .await?;
+    let mut open = 0;
+    for row in &rows {
+        let view = build_view(&ctx.db, row, today).await?;
+        for inst in &view.instalments {
+            let subject = format!("{}#{}", view.id, inst.seq);
+            let due = inst
+                .due_on
+                .filter(|_| inst.outstanding.is_positive() && view.status == "active");
+            match due {
+                Some(due) if due < today => {
+                    warnings::resolve(&ctx.db, "payment_due_soon", "instalment", &subject, now)
+                        .await?;
+                    warnings::raise(&ctx.db, Raise {
+                        rule: "payment_overdue",
+                        subject_type: "instalment",
+                        subject_id: subject.clone(),
+                        responsible_org_id: view.purchaser_org_id,
+                        counterparty_org_id: Some(view.supplier_id),
+                        due_on: Some(due),
+                        message: format!("contract {} instalment {}: {} overdue by {} days; interest so far {}", view.contract_no, inst.seq, inst.outstanding, inst.overdue_days, inst.interest_owed),
+                    }, now).await?;
+                    open += 1;
+                }
+                Some(due) if (due - today).num_days() <= 5 => {
+                    warnings::raise(
+                        &ctx.db,
+                        Raise {
+                            rule: "payment_due_soon",
+                            subject_type: "instalment",
+                            subject_id: subject.clone(),
+                            responsible_org_id: view.purchaser_org_id,
+                            counterparty_org_id: Some(view.supplier_id),
+                            due_on: Some(due),
+                            message: format!(
+                                "contract {} instalment {}: {} due on {due}",
+                                view.contract_no, inst.seq, inst.outstanding
+                            ),
+                        },
+                        now,
+                    )
+                    .await?;
+                    open += 1;
+                }
+                _ => {
+                    warnings::resolve(&ctx.db, "payment_due_soon", "instalment", &subject, now)
+                        .await?;
+                    warnings::resolve(&ctx.db, "payment_overdue", "instalment", &subject, now)
+                        .await?;
+                }
+            }
+        }
+    }
+    Ok(open)
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionAccount {
+    pub account_name: String,
+    pub bank_name: String,
+    pub account_no: String,
+}
+
+/// A supplier records the account its contracts are paid to (used for new contracts).
+pub async fn set_collection_account(
+    ctx: &Ctx,
+    actor: &Identity,
+    input: CollectionAccount,
+) -> Result<CollectionAccount, ApiError> {
+    if actor.org_kind != OrgKind::Supplier {
+        return Err(ApiError::forbidden(
+            "only suppliers have collection accounts",
+        ));
+    }
+    actor.require_role(Role::Seller)?;
+    let account_no: String = input
+        .account_no
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if account_no.len() < 8
+        || account_no.len() > 32
+        || !account_no.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(ApiError::validation("account_no is 8–32 digits"));
+    }
+    if input.account_name.trim().is_empty() || input.bank_name.trim().is_empty() {
+        return Err(ApiError::validation(
+            "account_name and bank_name are required",
+        ));
+    }
+    let backend = ctx.db.get_database_backend();
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    execute(
+        &txn,
+        stmt(
+            backend,
+            "DELETE FROM supplier_collection_accounts WHERE supplier_id = ?",
+            [actor.org_id.into()],
+        ),
+    )
+    .await?;
+    execute(
+        &txn,
+        stmt(backend, "INSERT INTO supplier_collection_accounts (supplier_id, account_name, bank_name, account_no, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [actor.org_id.into(), input.account_name.trim().into(), input.bank_name.trim().into(), account_no.clone().into(), now.into()]),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "collection_account.set",
+            subject_type: "organization",
+            subject_id: actor.org_id.to_string(),
+            before: None,
+            after: Some(
+                serde_json::json!({"bank_name": input.bank_name, "account_no": account_no}),
+            ),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(CollectionAccount {
+        account_name: input.account_name.trim().to_owned(),
+        bank_name: input.bank_name.trim().to_owned(),
+        account_no,
+    })
+}
+
+/// Sets a category's default terms for mall orders (operator); they must meet the SME limits.
+pub async fn set_default_terms(
+    ctx: &Ctx,
+    actor: &Identity,
+    category: &str,
+    terms: PaymentTerms,
+) -> Result<PaymentTerms, ApiError> {
+    actor.require_role(Role::Operator)?;
+    let lpr = rate_on(&ctx.db, RateKind::Lpr1y, ctx.clock.today()).await?;
+    terms::validate(&terms, true, lpr).map_err(|e| {
+        ApiError::bad_request("TERMS_INVALID", e.to_string())
+            .with_details(serde_json::json!({"clause": e.clause}))
+    })?;
+    let backend = ctx.db.get_database_backend();
+    let exists = query_one(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT code FROM categories WHERE code = ?",
+            [category.into()],
+        ),
+    )
+    .await?;
+    if exists.is_none() {
+        return Err(ApiError::not_found("category"));
+    }
+    let text = serde_json::to_string(&terms).map_err(ApiError::internal)?;
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    execute(
+        &txn,
+        stmt(
+            backend,
+            "DELETE FROM default_payment_terms WHERE category_code = ?",
+            [category.into()],
+        ),
+    )
+    .await?;
+    execute(&txn, stmt(backend, "INSERT INTO default_payment_terms (category_code, terms, updated_by, updated_at) VALUES (?, ?, ?, ?)",
+        [category.into(), text.into(), actor.user_id.into(), now.into()])).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "default_terms.set",
+            subject_type: "category",
+            subject_id: category.to_owned(),
+            before: None,
+            after: serde_json::to_value(&terms).ok(),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(terms)
+}

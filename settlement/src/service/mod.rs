@@ -1,0 +1,5 @@
+//! Settlement use cases.
+
+pub mod contracts;
+pub mod rates;
+pub mod warnings;

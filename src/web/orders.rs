@@ -1,0 +1,252 @@
+//! Orders: the purchaser's orders and the supplier's incoming orders, each with the actions its
+//! status allows for the viewer (from the order lifecycle's one transition function).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect};
+use chrono::NaiveDate;
+use gpmall_mall::domain::order::{OrderAction, OrderStatus, Party, transition};
+use gpmall_mall::service::budgets;
+use gpmall_mall::service::orders::{self, OrderFilter, OrderView, TransitionInput};
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::pagination::PageRequest;
+use gpmall_platform::{ApiError, Ctx};
+use serde::Deserialize;
+
+use super::i18n::Tr;
+use super::page::{Layout, OrFail, Page, PageResult, WebForm, parse_id, respond};
+
+const PER_PAGE: u64 = 20;
+
+/// One action button (or small form) on an order.
+pub struct ActionForm {
+    pub verb: &'static str,
+    /// The supplier must say why it cancels.
+    pub needs_reason: bool,
+    /// Accepting or rejecting records the acceptance (date and notes).
+    pub acceptance: bool,
+}
+
+/// An order with the actions the viewer may take on it now.
+pub struct OrderCard {
+    pub order: OrderView,
+    pub actions: Vec<ActionForm>,
+}
+
+fn party(user: &Identity, order: &OrderView) -> Option<Party> {
+    match user.org_kind {
+        OrgKind::Purchaser
+            if order.purchaser_org_id == user.org_id && user.has_role(Role::Buyer) =>
+        {
+            Some(Party::Purchaser)
+        }
+        OrgKind::Supplier if order.supplier_id == user.org_id && user.has_role(Role::Seller) => {
+            Some(Party::Supplier)
+        }
+        _ => None,
+    }
+}
+
+fn card(user: &Identity, order: OrderView) -> OrderCard {
+    let actions = match party(user, &order) {
+        Some(party) => OrderAction::ALL
+            .into_iter()
+            .filter(|action| transition(order.status, *action, party).is_ok())
+            .map(|action| ActionForm {
+                verb: action.verb(),
+                needs_reason: action == OrderAction::Cancel && party == Party::Supplier,
+                acceptance: matches!(action, OrderAction::Accept | OrderAction::Reject),
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    OrderCard { order, actions }
+}
+
+fn heading(user: &Identity) -> &'static str {
+    match user.org_kind {
+        OrgKind::Purchaser => "orders.title_purchaser",
+        OrgKind::Supplier => "orders.title_supplier",
+        _ => "orders.title_all",
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    status: String,
+    page: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    tr: Tr,
+    layout: Layout,
+    heading: &'static str,
+    cards: Vec<OrderCard>,
+    statuses: [OrderStatus; 7],
+    status: String,
+    page: u64,
+    pages: u64,
+    today: String,
+    form: ActionInput,
+    from: &'static str,
+}
+
+impl OrdersPage {
+    fn page_href(&self, page: u64) -> String {
+        format!("/orders?status={}&page={page}", self.status)
+    }
+}
+
+pub async fn list(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
+    let user = page.user()?;
+    let query = Query::<ListQuery>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let status = OrderStatus::parse(query.status.trim());
+    let page_no = query.page.trim().parse::<u64>().ok().filter(|p| *p > 0);
+    let request = PageRequest::parse(page_no, Some(PER_PAGE)).or_fail(&page)?;
+    let filter = OrderFilter {
+        status,
+        ..OrderFilter::default()
+    };
+    let found = orders::list(&ctx, user, filter, request)
+        .await
+        .or_fail(&page)?;
+    let template = OrdersPage {
+        tr: page.tr,
+        layout: page.layout(),
+        heading: heading(user),
+        pages: found.total.div_ceil(PER_PAGE),
+        page: found.page,
+        cards: found.items.into_iter().map(|o| card(user, o)).collect(),
+        statuses: OrderStatus::ALL,
+        status: status.map_or("", OrderStatus::as_str).to_owned(),
+        today: ctx.clock.today().to_string(),
+        form: ActionInput::default(),
+        from: "list",
+    };
+    Ok(template.into_response())
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "order.html")]
+struct OrderPage {
+    tr: Tr,
+    layout: Layout,
+    card: OrderCard,
+    budget_line: String,
+    today: String,
+    form: ActionInput,
+    from: &'static str,
+}
+
+async fn render_order(
+    ctx: &Ctx,
+    page: &Page,
+    id: i64,
+    form: ActionInput,
+    error: Option<ApiError>,
+) -> PageResult {
+    let user = page.user()?;
+    let order = orders::get(ctx, user, id).await.or_fail(page)?;
+    // The purchaser knows its budget lines by code; others see the line's number.
+    let budget_line = if user.org_kind == OrgKind::Purchaser {
+        budgets::list(ctx, user)
+            .await
+            .or_fail(page)?
+            .into_iter()
+            .find(|b| b.id == order.budget_line_id)
+            .map(|b| format!("{} ({})", b.code, b.fund_source))
+    } else {
+        None
+    }
+    .unwrap_or_else(|| format!("#{}", order.budget_line_id));
+    let template = OrderPage {
+        tr: page.tr,
+        layout: page.layout_with(error.as_ref()),
+        card: card(user, order),
+        budget_line,
+        today: ctx.clock.today().to_string(),
+        form,
+        from: "detail",
+    };
+    Ok(respond(template, error.as_ref()))
+}
+
+pub async fn detail(State(ctx): State<Ctx>, page: Page, Path(id): Path<String>) -> PageResult {
+    page.user()?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("order")))?;
+    render_order(&ctx, &page, id, ActionInput::default(), None).await
+}
+
+/// The fields of an action form as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ActionInput {
+    csrf: String,
+    pub reason: String,
+    pub acceptance_date: String,
+    pub notes: String,
+    from: String,
+}
+
+fn transition_input(
+    tr: Tr,
+    action: OrderAction,
+    form: &ActionInput,
+) -> Result<TransitionInput, ApiError> {
+    let text = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let mut input = TransitionInput {
+        reason: text(&form.reason),
+        ..TransitionInput::default()
+    };
+    if matches!(action, OrderAction::Accept | OrderAction::Reject) {
+        input.notes = text(&form.notes);
+        input.acceptance_date = match text(&form.acceptance_date) {
+            Some(date) => Some(
+                NaiveDate::parse_from_str(&date, "%Y-%m-%d")
+                    .map_err(|_| ApiError::validation(tr.t("form.not_a_date")))?,
+            ),
+            None => None,
+        };
+    }
+    Ok(input)
+}
+
+/// `POST /orders/{id}/{action}`: confirm, ship, deliver, accept, reject or cancel.
+pub async fn act(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path((id, verb)): Path<(String, String)>,
+    WebForm(form): WebForm<ActionInput>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("order")))?;
+    let action = OrderAction::ALL
+        .into_iter()
+        .find(|a| a.verb() == verb)
+        .ok_or_else(|| page.fail(ApiError::not_found("order action")))?;
+    let outcome = match transition_input(page.tr, action, &form) {
+        Ok(input) => orders::act(&ctx, user, id, action, input, None).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) => {
+            let back = if form.from == "list" {
+                "/orders".to_owned()
+            } else {
+                format!("/orders/{id}")
+            };
+            Ok(Redirect::to(&format!("{back}?done=order_{}", action.verb())).into_response())
+        }
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            render_order(&ctx, &page, id, form, Some(error)).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}

@@ -1,0 +1,109 @@
+//! The operator's review queue: pending products, oldest first, to approve or reject with a reason.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect};
+use gpmall_mall::domain::product::ReviewAction;
+use gpmall_mall::service::catalog::{self, ListingView};
+use gpmall_platform::pagination::PageRequest;
+use gpmall_platform::{ApiError, Ctx};
+use serde::Deserialize;
+
+use super::i18n::Tr;
+use super::page::{Layout, OrFail, Page, PageResult, WebForm, parse_id, respond};
+
+const PER_PAGE: u64 = 20;
+
+#[derive(Template, WebTemplate)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    tr: Tr,
+    layout: Layout,
+    listings: Vec<ListingView>,
+    total: u64,
+    page: u64,
+    pages: u64,
+    /// The product whose rejection was refused, with the reason as typed.
+    rejecting: Option<(i64, String)>,
+}
+
+impl ReviewPage {
+    fn reason_for(&self, listing: &ListingView) -> &str {
+        match &self.rejecting {
+            Some((id, reason)) if *id == listing.id => reason,
+            _ => "",
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    page: String,
+}
+
+async fn render(
+    ctx: &Ctx,
+    page: &Page,
+    page_no: Option<u64>,
+    rejecting: Option<(i64, String)>,
+    error: Option<ApiError>,
+) -> PageResult {
+    let user = page.user()?;
+    let request = PageRequest::parse(page_no, Some(PER_PAGE)).or_fail(page)?;
+    let queue = catalog::review_queue(ctx, user, request)
+        .await
+        .or_fail(page)?;
+    let template = ReviewPage {
+        tr: page.tr,
+        layout: page.layout_with(error.as_ref()),
+        total: queue.total,
+        pages: queue.total.div_ceil(PER_PAGE),
+        page: queue.page,
+        listings: queue.items,
+        rejecting,
+    };
+    Ok(respond(template, error.as_ref()))
+}
+
+pub async fn queue(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
+    page.user()?;
+    let query = Query::<PageQuery>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let page_no = query.page.trim().parse().ok().filter(|p| *p > 0);
+    render(&ctx, &page, page_no, None, None).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DecisionForm {
+    csrf: String,
+    reason: String,
+}
+
+/// `POST /review/{id}/{approve|reject}`.
+pub async fn decide(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path((id, verb)): Path<(String, String)>,
+    WebForm(form): WebForm<DecisionForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
+    let (action, done) = match verb.as_str() {
+        "approve" => (ReviewAction::Approve, "product_approved"),
+        "reject" => (ReviewAction::Reject, "product_rejected"),
+        _ => return Err(page.fail(ApiError::not_found("review action"))),
+    };
+    let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    match catalog::review_product(&ctx, user, id, action, reason).await {
+        Ok(_) => Ok(Redirect::to(&format!("/review?done={done}")).into_response()),
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            render(&ctx, &page, None, Some((id, form.reason)), Some(error)).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}

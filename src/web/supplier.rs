@@ -1,0 +1,261 @@
+//! The supplier's own products: the list with each one's review status, a form to list a new
+//! product, and per-product price and stock changes.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect};
+use gpmall_mall::domain::product::{ProductStatus, ReviewAction};
+use gpmall_mall::service::catalog::{self, ListingView, NewProduct, ProductChange};
+use gpmall_platform::pagination::PageRequest;
+use gpmall_platform::{ApiError, Ctx};
+use serde::Deserialize;
+
+use super::i18n::Tr;
+use super::page::{
+    Layout, OrFail, Page, PageResult, WebForm, parse_id, parse_int, parse_money,
+    parse_optional_money, respond,
+};
+use super::shop::{CategoryNode, category_tree};
+
+const PER_PAGE: u64 = 20;
+
+/// The new-product form as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct NewProductForm {
+    csrf: String,
+    pub category: String,
+    pub name: String,
+    pub brand: String,
+    pub model: String,
+    pub specification: String,
+    pub unit: String,
+    pub price: String,
+    pub reference_price: String,
+    pub stock: String,
+    pub delivery_regions: String,
+    pub lead_days: String,
+}
+
+impl NewProductForm {
+    fn blank() -> Self {
+        NewProductForm {
+            stock: "0".to_owned(),
+            lead_days: "3".to_owned(),
+            ..NewProductForm::default()
+        }
+    }
+
+    fn parse(&self, tr: Tr) -> Result<NewProduct, ApiError> {
+        let lead_days = parse_int(tr, "field.lead_days", &self.lead_days)?;
+        Ok(NewProduct {
+            category: self.category.trim().to_owned(),
+            name: self.name.clone(),
+            brand: self.brand.clone(),
+            model: self.model.clone(),
+            specification: self.specification.clone(),
+            unit: self.unit.clone(),
+            price: parse_money(tr, "field.price", &self.price)?,
+            reference_price: parse_money(tr, "field.reference_price", &self.reference_price)?,
+            stock: parse_int(tr, "field.stock", &self.stock)?,
+            delivery_regions: self.delivery_regions.clone(),
+            lead_days: i32::try_from(lead_days).map_err(|_| {
+                ApiError::validation(tr.f("form.not_a_whole_number", tr.t("field.lead_days")))
+            })?,
+        })
+    }
+}
+
+/// A price and stock change as typed, remembered for the product it was meant for.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ChangeForm {
+    csrf: String,
+    pub price: String,
+    pub stock: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "supplier_products.html")]
+struct SupplierProductsPage {
+    tr: Tr,
+    layout: Layout,
+    listings: Vec<ListingView>,
+    leaf_categories: Vec<CategoryNode>,
+    form: NewProductForm,
+    /// The product whose change was refused, with what was typed.
+    change: Option<(i64, ChangeForm)>,
+    page: u64,
+    pages: u64,
+}
+
+impl SupplierProductsPage {
+    fn price_value(&self, listing: &ListingView) -> String {
+        match &self.change {
+            Some((id, form)) if *id == listing.id => form.price.clone(),
+            _ => listing.price.to_string(),
+        }
+    }
+
+    fn stock_value(&self, listing: &ListingView) -> String {
+        match &self.change {
+            Some((id, form)) if *id == listing.id => form.stock.clone(),
+            _ => listing.stock.to_string(),
+        }
+    }
+
+    fn may_resubmit(&self, listing: &ListingView) -> bool {
+        matches!(
+            listing.status,
+            ProductStatus::Rejected | ProductStatus::Delisted
+        )
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PageQuery {
+    page: String,
+}
+
+struct Rendering {
+    form: NewProductForm,
+    change: Option<(i64, ChangeForm)>,
+    page: Option<u64>,
+    error: Option<ApiError>,
+}
+
+async fn render(ctx: &Ctx, page: &Page, rendering: Rendering) -> PageResult {
+    let user = page.user()?;
+    let request = PageRequest::parse(rendering.page, Some(PER_PAGE)).or_fail(page)?;
+    let listings = catalog::supplier_listings(ctx, user, None, request)
+        .await
+        .or_fail(page)?;
+    let categories = catalog::list_categories(ctx).await.or_fail(page)?;
+    let template = SupplierProductsPage {
+        tr: page.tr,
+        layout: page.layout_with(rendering.error.as_ref()),
+        pages: listings.total.div_ceil(PER_PAGE),
+        page: listings.page,
+        listings: listings.items,
+        leaf_categories: category_tree(page.tr, &categories)
+            .into_iter()
+            .filter(|c| c.leaf)
+            .collect(),
+        form: rendering.form,
+        change: rendering.change,
+    };
+    Ok(respond(template, rendering.error.as_ref()))
+}
+
+pub async fn page(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
+    page.user()?;
+    let query = Query::<PageQuery>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    let rendering = Rendering {
+        form: NewProductForm::blank(),
+        change: None,
+        page: query.page.trim().parse().ok().filter(|p| *p > 0),
+        error: None,
+    };
+    render(&ctx, &page, rendering).await
+}
+
+/// Lists a new product; it waits for the operator's review.
+pub async fn create(
+    State(ctx): State<Ctx>,
+    page: Page,
+    WebForm(form): WebForm<NewProductForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let outcome = match form.parse(page.tr) {
+        Ok(input) => catalog::create_product(&ctx, user, input).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/supplier/products?done=product_created").into_response()),
+        Err(error) if error.status.is_client_error() => {
+            let rendering = Rendering {
+                form,
+                change: None,
+                page: None,
+                error: Some(error),
+            };
+            render(&ctx, &page, rendering).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}
+
+/// Changes a product's price and stock.
+pub async fn change(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<ChangeForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
+    let parsed = parse_optional_money(page.tr, "field.price", &form.price).and_then(|price| {
+        let stock = if form.stock.trim().is_empty() {
+            None
+        } else {
+            Some(parse_int(page.tr, "field.stock", &form.stock)?)
+        };
+        Ok(ProductChange {
+            price,
+            stock,
+            ..ProductChange::default()
+        })
+    });
+    let outcome = match parsed {
+        Ok(change) => catalog::change_product(&ctx, user, id, change).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/supplier/products?done=product_changed").into_response()),
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            let rendering = Rendering {
+                form: NewProductForm::blank(),
+                change: Some((id, form)),
+                page: None,
+                error: Some(error),
+            };
+            render(&ctx, &page, rendering).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ResubmitForm {
+    csrf: String,
+}
+
+/// Sends a rejected or delisted product back to review.
+pub async fn resubmit(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<ResubmitForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
+    match catalog::review_product(&ctx, user, id, ReviewAction::Resubmit, None).await {
+        Ok(_) => Ok(Redirect::to("/supplier/products?done=product_resubmitted").into_response()),
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            let rendering = Rendering {
+                form: NewProductForm::blank(),
+                change: None,
+                page: None,
+                error: Some(error),
+            };
+            render(&ctx, &page, rendering).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}
