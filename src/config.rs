@@ -41,6 +41,9 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// Prefix for every cache key (lets several deployments share one Redis).
     pub cache_prefix: String,
+    /// Days after a confirmed shipment without any payment before a purchaser's mall ordering
+    /// is restricted; 0 switches the rule off.
+    pub payment_restriction_days: u32,
 }
 
 fn hide<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
@@ -70,6 +73,7 @@ impl Default for Config {
             request_timeout_seconds: 30,
             body_limit_bytes: 256 * 1024,
             cache_prefix: "gpmall:".into(),
+            payment_restriction_days: 45,
         }
     }
 }
@@ -137,6 +141,7 @@ impl Config {
             cookie_secure: self.cookie_secure,
             trust_forwarded_for: self.trust_forwarded_for,
             catalog_cache_ttl: Duration::from_secs(300),
+            payment_restriction_days: Some(self.payment_restriction_days).filter(|d| *d > 0),
         }
     }
 }

@@ -29,6 +29,10 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     /// How long search results and product pages stay cached (they are also invalidated on change).
     pub catalog_cache_ttl: Duration,
+    /// A purchaser with a shipment confirmed this many days ago and no payment recorded on its
+    /// contract may not place mall orders until it records one (Guangdong rule: 45); `None`
+    /// switches the restriction off.
+    pub payment_restriction_days: Option<u32>,
 }
 
 impl Default for Settings {
@@ -41,6 +45,7 @@ impl Default for Settings {
             cookie_secure: true,
             trust_forwarded_for: false,
             catalog_cache_ttl: Duration::from_secs(300),
+            payment_restriction_days: Some(45),
         }
     }
 }

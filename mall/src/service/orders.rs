@@ -140,6 +140,17 @@ pub async fn place(
             replayed: true,
         });
     }
+    if let Some(days) = ctx.settings.payment_restriction_days
+        && let Some(reason) = gpmall_settlement::service::contracts::ordering_restriction(
+            &txn,
+            actor.org_id,
+            ctx.clock.today(),
+            days,
+        )
+        .await?
+    {
+        return Err(ApiError::forbidden(reason).with_code("ORDERING_RESTRICTED"));
+    }
     let requested: Vec<(i64, i64)> = if input.from_cart {
         cart::lines(&txn, actor.user_id).await?
     } else {
@@ -528,6 +539,17 @@ pub async fn act(
 ) -> Result<OrderView, ApiError> {
     let now = ctx.clock.now();
     let today = ctx.clock.today();
+    // Read before the transaction: on SQLite the transaction holds the only connection.
+    let publish_by = if action == OrderAction::Confirm {
+        let calendar = gpmall_platform::calendar::current(ctx).await?;
+        Some(
+            calendar
+                .add_working_days(today, gpmall_settlement::service::contracts::PUBLICATION_WORKING_DAYS)
+                .map_err(|e| ApiError::internal(e.to_string()))?,
+        )
+    } else {
+        None
+    };
     let txn = ctx.db.begin().await?;
     if let Some(key) = idempotency_key {
         let hash = idempotency::request_hash(&(id, action, &input));
@@ -643,6 +665,7 @@ pub async fn act(
         &current,
         action,
         input.acceptance_date.unwrap_or(today),
+        publish_by,
         now,
     )
     .await?;
@@ -684,6 +707,7 @@ async fn settle(
     order: &order::Model,
     action: OrderAction,
     acceptance_date: NaiveDate,
+    publish_by: Option<gpmall_platform::calendar::Deadline>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     use gpmall_settlement::service::contracts::{self, OrderEvent, OrderForContract};
@@ -710,6 +734,8 @@ async fn settle(
                     amount: Money::from_fen(order.total_fen),
                     category_codes,
                     signed_on: today,
+                    publish_by: publish_by
+                        .ok_or_else(|| ApiError::internal("publication deadline not computed"))?,
                 },
                 now,
             )
@@ -725,7 +751,7 @@ async fn settle(
         OrderAction::Reject | OrderAction::Cancel => {
             contracts::record_order_event(txn, order.id, OrderEvent::Terminated).await?
         }
-        OrderAction::Ship => {}
+        OrderAction::Ship => contracts::record_order_event(txn, order.id, OrderEvent::Shipped(today)).await?,
     }
     Ok(())
 }

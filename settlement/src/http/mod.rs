@@ -1,6 +1,7 @@
 //! Settlement endpoints: contracts, payments, collection accounts, reference rates, default
 //! terms and warnings.
 
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -15,7 +16,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::domain::terms::PaymentTerms;
-use crate::service::contracts::{self, CollectionAccount, ContractView, PaymentInput};
+use crate::service::contracts::{
+    self, CollectionAccount, ContractView, PaymentInput, PaymentPerformance,
+};
 use crate::service::rates::{self, NewRate, ReferenceRate};
 use crate::service::warnings::{self, WarningView};
 
@@ -24,6 +27,8 @@ pub fn router() -> OpenApiRouter<Ctx> {
         .routes(routes!(list_contracts))
         .routes(routes!(get_contract))
         .routes(routes!(record_payment))
+        .routes(routes!(publish_contract))
+        .routes(routes!(payment_performance))
         .routes(routes!(set_collection_account))
         .routes(routes!(list_rates, record_rate))
         .routes(routes!(set_default_terms))
@@ -82,6 +87,26 @@ pub async fn record_payment(
     Ok(Json(
         contracts::record_payment(&ctx, &actor, id, input, key.as_deref()).await?,
     ))
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/publish", tag = "settlement", params(("id" = i64, Path)),
+    responses((status = 200, body = ContractView, description = "Records the publication date; due within 2 working days of signing"),
+              (status = 409, body = ErrorBody)))]
+pub async fn publish_contract(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<ContractView>> {
+    Ok(Json(contracts::publish(&ctx, &actor, positive_id(id, "contract")?).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/settlement/payment-performance", tag = "settlement",
+    responses((status = 200, body = Vec<PaymentPerformance>, description = "Per purchaser: share paid on time, average days to pay, overdue amount, interest owed")))]
+pub async fn payment_performance(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+) -> ApiResult<Json<Vec<PaymentPerformance>>> {
+    Ok(Json(contracts::payment_performance(&ctx, &actor).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/settlement/collection-account", tag = "settlement", request_body = CollectionAccount,
@@ -154,13 +179,17 @@ pub async fn list_warnings(
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ScanResult {
     pub open_payment_warnings: usize,
+    pub overdue_publications: usize,
 }
 
 #[utoipa::path(post, path = "/api/v1/settlement/scan", tag = "settlement",
     responses((status = 200, body = ScanResult, description = "Runs the payment warning scan now (it also runs periodically)")))]
 pub async fn scan_warnings(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<ScanResult>> {
     actor.require_any(&[Role::Operator, Role::Regulator])?;
+    let open_payment_warnings = contracts::scan_payment_warnings(&ctx).await?;
+    let overdue_publications = contracts::scan_publication_warnings(&ctx).await?;
     Ok(Json(ScanResult {
-        open_payment_warnings: contracts::scan_payment_warnings(&ctx).await?,
+        open_payment_warnings,
+        overdue_publications,
     }))
 }

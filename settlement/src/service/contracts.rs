@@ -26,7 +26,13 @@ pub struct OrderForContract {
     pub amount: Money,
     pub category_codes: Vec<String>,
     pub signed_on: NaiveDate,
+    /// Publication deadline: 2 working days after signing on the official calendar.
+    pub publish_by: gpmall_platform::calendar::Deadline,
 }
+
+/// Working days after signing within which a contract must be published (Implementing
+/// Regulations art 50).
+pub const PUBLICATION_WORKING_DAYS: u32 = 2;
 
 fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
     text.parse().map_err(ApiError::internal)
@@ -113,8 +119,8 @@ pub async fn create_for_order<C: ConnectionTrait>(
         stmt(
             backend,
             "INSERT INTO contracts (contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
-             signed_on, terms, lpr_percent_at_signing, collection_account, status, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) RETURNING id",
+             signed_on, terms, lpr_percent_at_signing, collection_account, publish_by, publish_by_provisional, status, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) RETURNING id",
             [
                 contract_no.clone().into(),
                 input.order_id.into(),
@@ -126,6 +132,8 @@ pub async fn create_for_order<C: ConnectionTrait>(
                 terms_json.into(),
                 lpr.to_string().into(),
                 account_no.into(),
+                input.publish_by.date.to_string().into(),
+                input.publish_by.provisional.into(),
                 now.into(),
             ],
         ),
@@ -193,6 +201,7 @@ fn parse_trigger(name: &str) -> Trigger {
 
 /// What happened to the order behind a contract.
 pub enum OrderEvent {
+    Shipped(NaiveDate),
     Delivered(NaiveDate),
     Accepted(NaiveDate),
     /// Rejected at acceptance or cancelled after confirmation: the contract ends unpaid.
@@ -206,6 +215,10 @@ pub async fn record_order_event<C: ConnectionTrait>(
 ) -> Result<(), ApiError> {
     let backend = conn.get_database_backend();
     let (sql, values): (&str, Vec<Value>) = match event {
+        OrderEvent::Shipped(date) => (
+            "UPDATE contracts SET shipped_on = ? WHERE order_id = ? AND shipped_on IS NULL",
+            vec![date.to_string().into(), order_id.into()],
+        ),
         OrderEvent::Delivered(date) => (
             "UPDATE contracts SET delivered_on = ? WHERE order_id = ? AND delivered_on IS NULL",
             vec![date.to_string().into(), order_id.into()],
@@ -252,6 +265,12 @@ pub struct ContractView {
     pub terms: PaymentTerms,
     pub lpr_percent_at_signing: String,
     pub collection_account: String,
+    /// Publish by this date (2 working days after signing).
+    pub publish_by: NaiveDate,
+    /// The deadline was computed for a year whose official calendar is not loaded yet.
+    pub publish_by_provisional: bool,
+    pub published_on: Option<NaiveDate>,
+    pub shipped_on: Option<NaiveDate>,
     pub delivered_on: Option<NaiveDate>,
     pub accepted_on: Option<NaiveDate>,
     pub status: String,
@@ -265,7 +284,8 @@ pub struct ContractView {
 }
 
 const CONTRACT_COLUMNS: &str = "id, contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
-    signed_on, terms, lpr_percent_at_signing, collection_account, delivered_on, accepted_on, status";
+    signed_on, terms, lpr_percent_at_signing, collection_account, publish_by, publish_by_provisional, published_on, \
+    shipped_on, delivered_on, accepted_on, status";
 
 async fn build_view<C: ConnectionTrait>(
     conn: &C,
@@ -277,14 +297,16 @@ async fn build_view<C: ConnectionTrait>(
     let terms_text: String = row.try_get("", "terms")?;
     let terms: PaymentTerms = serde_json::from_str(&terms_text).map_err(ApiError::internal)?;
     let signed_on = parse_date(&row.try_get::<String>("", "signed_on")?)?;
-    let delivered_on = row
-        .try_get::<Option<String>>("", "delivered_on")?
-        .map(|d| parse_date(&d))
-        .transpose()?;
-    let accepted_on = row
-        .try_get::<Option<String>>("", "accepted_on")?
-        .map(|d| parse_date(&d))
-        .transpose()?;
+    let optional_date = |column: &str| -> Result<Option<NaiveDate>, ApiError> {
+        row.try_get::<Option<String>>("", column)?
+            .map(|d| parse_date(&d))
+            .transpose()
+    };
+    let delivered_on = optional_date("delivered_on")?;
+    let accepted_on = optional_date("accepted_on")?;
+    let published_on = optional_date("published_on")?;
+    let shipped_on = optional_date("shipped_on")?;
+    let publish_by = parse_date(&row.try_get::<String>("", "publish_by")?)?;
     let status: String = row.try_get("", "status")?;
     let instalments = query_all(
         conn,
@@ -373,6 +395,10 @@ async fn build_view<C: ConnectionTrait>(
         terms,
         lpr_percent_at_signing: row.try_get("", "lpr_percent_at_signing")?,
         collection_account: row.try_get("", "collection_account")?,
+        publish_by,
+        publish_by_provisional: row.try_get("", "publish_by_provisional")?,
+        published_on,
+        shipped_on,
         delivered_on,
         accepted_on,
         status,
@@ -837,4 +863,205 @@ pub async fn set_default_terms(
     .await?;
     txn.commit().await?;
     Ok(terms)
+}
+
+/// The purchaser publishes the contract (the platform records the date; the publication itself
+/// goes to the procurement disclosure site).
+pub async fn publish(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractView, ApiError> {
+    if actor.org_kind != OrgKind::Purchaser {
+        return Err(ApiError::not_found("contract"));
+    }
+    actor.require_role(Role::Buyer)?;
+    let today = ctx.clock.today();
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let backend = txn.get_database_backend();
+    let exists = query_one(&txn, stmt(backend, "SELECT published_on FROM contracts WHERE id = ? AND purchaser_org_id = ?", [id.into(), actor.org_id.into()]))
+        .await?
+        .ok_or_else(|| ApiError::not_found("contract"))?;
+    if exists.try_get::<Option<String>>("", "published_on")?.is_some() {
+        return Err(ApiError::conflict("INVALID_TRANSITION", "the contract is already published"));
+    }
+    execute(&txn, stmt(backend, "UPDATE contracts SET published_on = ? WHERE id = ? AND published_on IS NULL", [today.to_string().into(), id.into()])).await?;
+    warnings::resolve(&txn, "contract_publication_overdue", "contract", &id.to_string(), now).await?;
+    audit::record(&txn, AuditEntry {
+        actor: Some(actor),
+        action: "contract.published",
+        subject_type: "contract",
+        subject_id: id.to_string(),
+        before: None,
+        after: Some(serde_json::json!({"published_on": today})),
+    }, now).await?;
+    let row = query_one(&txn, stmt(backend, &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?"), [id.into()]))
+        .await?
+        .ok_or_else(|| ApiError::not_found("contract"))?;
+    let view = build_view(&txn, &row, today).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Raises a warning for every contract past its publication deadline and still unpublished,
+/// and one for the operator while a deadline was computed on a calendar year not yet loaded.
+pub async fn scan_publication_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
+    let today = ctx.clock.today();
+    let now = ctx.clock.now();
+    let backend = ctx.db.get_database_backend();
+    let overdue = query_all(&ctx.db, stmt(backend,
+        "SELECT id, contract_no, purchaser_org_id, supplier_id, publish_by FROM contracts \
+         WHERE published_on IS NULL AND status <> 'terminated' AND publish_by < ?", [today.to_string().into()])).await?;
+    for row in &overdue {
+        let id: i64 = row.try_get("", "id")?;
+        let publish_by = parse_date(&row.try_get::<String>("", "publish_by")?)?;
+        warnings::raise(&ctx.db, Raise {
+            rule: "contract_publication_overdue",
+            subject_type: "contract",
+            subject_id: id.to_string(),
+            responsible_org_id: row.try_get("", "purchaser_org_id")?,
+            counterparty_org_id: Some(row.try_get("", "supplier_id")?),
+            due_on: Some(publish_by),
+            message: format!("contract {} was due for publication by {publish_by}", row.try_get::<String>("", "contract_no")?),
+        }, now).await?;
+    }
+    let provisional = query_all(&ctx.db, stmt(backend,
+        "SELECT DISTINCT publish_by FROM contracts WHERE publish_by_provisional = ?", [true.into()])).await?;
+    let operator = query_one(&ctx.db, stmt(backend, "SELECT id FROM organizations WHERE kind = 'operator' ORDER BY id LIMIT 1", [])).await?;
+    let calendar = gpmall_platform::calendar::current(ctx).await?;
+    if let Some(operator) = operator {
+        let operator_id: i64 = operator.try_get("", "id")?;
+        for row in &provisional {
+            let date = parse_date(&row.try_get::<String>("", "publish_by")?)?;
+            let year = chrono::Datelike::year(&date);
+            let subject = year.to_string();
+            if calendar.is_loaded(year) {
+                warnings::resolve(&ctx.db, "calendar_year_missing", "calendar_year", &subject, now).await?;
+            } else {
+                warnings::raise(&ctx.db, Raise {
+                    rule: "calendar_year_missing",
+                    subject_type: "calendar_year",
+                    subject_id: subject,
+                    responsible_org_id: operator_id,
+                    counterparty_org_id: None,
+                    due_on: None,
+                    message: format!("deadlines in {year} were computed on weekends only; load the official {year} calendar"),
+                }, now).await?;
+            }
+        }
+    }
+    Ok(overdue.len())
+}
+
+/// Why a purchasing unit may not order right now: a contract whose shipment was confirmed at
+/// least `days` ago with no payment recorded (Guangdong's payment supervision rule).
+pub async fn ordering_restriction<C: ConnectionTrait>(
+    conn: &C,
+    purchaser_org_id: i64,
+    today: NaiveDate,
+    days: u32,
+) -> Result<Option<String>, ApiError> {
+    let Some(cutoff) = today.checked_sub_days(chrono::Days::new(u64::from(days))) else {
+        return Ok(None);
+    };
+    let row = query_one(
+        conn,
+        stmt(
+            conn.get_database_backend(),
+            "SELECT c.contract_no, c.shipped_on FROM contracts c WHERE c.purchaser_org_id = ? AND c.status = 'active' \
+             AND c.shipped_on IS NOT NULL AND c.shipped_on <= ? \
+             AND NOT EXISTS (SELECT 1 FROM contract_payments p WHERE p.contract_id = c.id) ORDER BY c.shipped_on LIMIT 1",
+            [purchaser_org_id.into(), cutoff.to_string().into()],
+        ),
+    )
+    .await?;
+    Ok(match row {
+        Some(row) => Some(format!(
+            "contract {} was shipped on {} and no payment has been recorded for {days} days; record a payment (voucher) to restore mall ordering",
+            row.try_get::<String>("", "contract_no")?,
+            row.try_get::<String>("", "shipped_on")?,
+        )),
+        None => None,
+    })
+}
+
+/// How a purchasing unit pays its suppliers.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PaymentPerformance {
+    pub purchaser_org_id: i64,
+    pub purchaser_name: String,
+    /// Instalments whose due date has passed (or that were paid).
+    pub instalments_due: u64,
+    pub paid_on_time: u64,
+    /// Share of due instalments paid in full by their due date, in percent with one decimal.
+    pub on_time_percent: String,
+    /// Average days from the start of the payment clock to full payment, one decimal.
+    pub average_days_to_pay: Option<String>,
+    pub overdue: Money,
+    pub interest_owed: Money,
+}
+
+pub async fn payment_performance(ctx: &Ctx, actor: &Identity) -> Result<Vec<PaymentPerformance>, ApiError> {
+    let backend = ctx.db.get_database_backend();
+    let (clause, org) = match actor.org_kind {
+        OrgKind::Purchaser => ("c.purchaser_org_id = ?", Some(actor.org_id)),
+        OrgKind::Operator | OrgKind::Regulator => ("1 = 1", None),
+        _ => return Err(ApiError::forbidden("payment performance is for purchasers and supervisors")),
+    };
+    let values: Vec<Value> = org.map(Value::from).into_iter().collect();
+    let rows = query_all(&ctx.db, stmt(backend, &format!(
+        "SELECT {} , o.name AS purchaser_name FROM contracts c JOIN organizations o ON o.id = c.purchaser_org_id WHERE {clause} ORDER BY c.purchaser_org_id, c.id",
+        CONTRACT_COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ")
+    ), values)).await?;
+    let today = ctx.clock.today();
+    let mut by_org: std::collections::BTreeMap<i64, (String, u64, u64, Vec<i64>, i64, i64)> = std::collections::BTreeMap::new();
+    for row in &rows {
+        let view = build_view(&ctx.db, row, today).await?;
+        let name: String = row.try_get("", "purchaser_name")?;
+        let entry = by_org.entry(view.purchaser_org_id).or_insert((name, 0, 0, Vec::new(), 0, 0));
+        let payments = query_all(&ctx.db, stmt(backend,
+            "SELECT i.seq, MAX(p.paid_on) AS last_paid FROM contract_payments p JOIN contract_instalments i ON i.id = p.instalment_id \
+             WHERE p.contract_id = ? GROUP BY i.seq", [view.id.into()])).await?;
+        for inst in &view.instalments {
+            let Some(due) = inst.due_on else { continue };
+            let last_paid = payments
+                .iter()
+                .find(|p| p.try_get::<i32>("", "seq").ok() == Some(inst.seq))
+                .and_then(|p| p.try_get::<String>("", "last_paid").ok())
+                .and_then(|d| d.parse::<NaiveDate>().ok());
+            let fully_paid = !inst.outstanding.is_positive();
+            if due >= today && !fully_paid {
+                continue;
+            }
+            entry.1 += 1;
+            if fully_paid && last_paid.is_some_and(|d| d <= due) {
+                entry.2 += 1;
+            }
+            if let (true, Some(paid), Some(start)) = (fully_paid, last_paid, inst.clock_started_on) {
+                entry.3.push((paid - start).num_days());
+            }
+        }
+        entry.4 += view.overdue.fen();
+        entry.5 += view.interest_owed.fen();
+    }
+    Ok(by_org
+        .into_iter()
+        .map(|(org_id, (name, due, on_time, days, overdue, interest))| {
+            let percent = if due == 0 { rust_decimal::Decimal::ONE_HUNDRED } else {
+                rust_decimal::Decimal::from(on_time * 100) / rust_decimal::Decimal::from(due)
+            };
+            let average = (!days.is_empty()).then(|| {
+                let mean = rust_decimal::Decimal::from(days.iter().sum::<i64>())
+                    / rust_decimal::Decimal::from(days.len() as i64);
+                format!("{:.1}", mean.round_dp(1))
+            });
+            PaymentPerformance {
+                purchaser_org_id: org_id,
+                purchaser_name: name,
+                instalments_due: due,
+                paid_on_time: on_time,
+                on_time_percent: format!("{:.1}", percent.round_dp(1)),
+                average_days_to_pay: average,
+                overdue: Money::from_fen(overdue),
+                interest_owed: Money::from_fen(interest),
+            }
+        })
+        .collect())
 }
