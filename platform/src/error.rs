@@ -236,13 +236,34 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "the route does not take this HTTP method",
     ),
     ("TIMEOUT", "the request took too long"),
-    ("COLLECTION_ACCOUNT_MISSING", "the supplier has not recorded the collection account its contracts are paid to"),
-    ("TERMS_INVALID", "payment terms break a legal limit; the details name the clause"),
-    ("WRONG_COLLECTION_ACCOUNT", "payments go only to the contract's collection account"),
-    ("PAYMENT_EXCEEDS_OUTSTANDING", "the payment is more than what is unpaid"),
-    ("DUPLICATE_VOUCHER", "the payment voucher is already recorded on this contract"),
-    ("REFERENCE_RATE_MISSING", "no reference rate (LPR, benchmark) is recorded for the date"),
-    ("ORDERING_RESTRICTED", "a shipment confirmed long ago has no payment recorded; mall ordering is restricted until one is"),
+    (
+        "COLLECTION_ACCOUNT_MISSING",
+        "the supplier has not recorded the collection account its contracts are paid to",
+    ),
+    (
+        "TERMS_INVALID",
+        "payment terms break a legal limit; the details name the clause",
+    ),
+    (
+        "WRONG_COLLECTION_ACCOUNT",
+        "payments go only to the contract's collection account",
+    ),
+    (
+        "PAYMENT_EXCEEDS_OUTSTANDING",
+        "the payment is more than what is unpaid",
+    ),
+    (
+        "DUPLICATE_VOUCHER",
+        "the payment voucher is already recorded on this contract",
+    ),
+    (
+        "REFERENCE_RATE_MISSING",
+        "no reference rate (LPR, benchmark) is recorded for the date",
+    ),
+    (
+        "ORDERING_RESTRICTED",
+        "a shipment confirmed long ago has no payment recorded; mall ordering is restricted until one is",
+    ),
     ("CART_EMPTY", "the cart has nothing to order"),
     ("INTERNAL", "an internal error; it was logged"),
 ];

@@ -13,6 +13,7 @@ mod catalog;
 mod compose;
 mod concurrency;
 mod errors;
+mod instances;
 mod ops;
 mod orders;
 mod settlement;

@@ -342,9 +342,13 @@ async fn payment_warnings_open_and_resolve_themselves() {
     .await;
     let buyer = app.login("buyer1").await;
     let cid = contract_of(&app, &buyer).await["id"].clone();
-    app.post(&format!("/api/v1/contracts/{cid}/publish"), Some(&buyer), &json!({}))
-        .await
-        .assert_status(StatusCode::OK);
+    app.post(
+        &format!("/api/v1/contracts/{cid}/publish"),
+        Some(&buyer),
+        &json!({}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
     // Due 2026-04-01; on 03-28 it is due within 5 days.
     app.clock
         .set(crate::support::start_time() + Duration::days(26));
@@ -420,7 +424,8 @@ async fn payment_warnings_open_and_resolve_themselves() {
 async fn publication_is_due_two_working_days_after_signing() {
     let app = TestApp::spawn().await;
     // Signed Friday 2026-04-03: Qingming (04-04..06) and the weekend push the deadline to 04-08.
-    app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 4, 3, 2, 0, 0).unwrap());
+    app.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 4, 3, 2, 0, 0).unwrap());
     let id = order(&app, "buyer1", "100.00").await;
     advance(&app, id, &[("supplier1", "confirm")]).await;
     let buyer = app.login("buyer1").await;
@@ -430,19 +435,45 @@ async fn publication_is_due_two_working_days_after_signing() {
     let cid = contract["id"].as_i64().unwrap();
     app.clock.advance(Duration::days(6));
     let operator = app.login("operator").await;
-    let scan = app.post("/api/v1/settlement/scan", Some(&operator), &json!({})).await;
+    let scan = app
+        .post("/api/v1/settlement/scan", Some(&operator), &json!({}))
+        .await;
     assert_eq!(scan.body["overdue_publications"], 1);
     let buyer = app.login("buyer1").await;
     let warnings = app.get("/api/v1/warnings", Some(&buyer)).await;
-    assert!(warnings.body.as_array().unwrap().iter().any(|w| w["rule"] == "contract_publication_overdue"));
-    let published = app.post(&format!("/api/v1/contracts/{cid}/publish"), Some(&buyer), &json!({})).await;
+    assert!(
+        warnings
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["rule"] == "contract_publication_overdue")
+    );
+    let published = app
+        .post(
+            &format!("/api/v1/contracts/{cid}/publish"),
+            Some(&buyer),
+            &json!({}),
+        )
+        .await;
     published.assert_status(StatusCode::OK);
     assert_eq!(published.body["published_on"], "2026-04-09");
-    app.post(&format!("/api/v1/contracts/{cid}/publish"), Some(&buyer), &json!({}))
-        .await
-        .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    app.post(
+        &format!("/api/v1/contracts/{cid}/publish"),
+        Some(&buyer),
+        &json!({}),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
     let warnings = app.get("/api/v1/warnings", Some(&buyer)).await;
-    assert!(warnings.body.as_array().unwrap().iter().all(|w| w["rule"] != "contract_publication_overdue"));
+    assert!(
+        warnings
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["rule"] != "contract_publication_overdue")
+    );
 }
 
 #[tokio::test]
@@ -453,17 +484,26 @@ async fn no_payment_45_days_after_shipment_restricts_ordering_until_one_is_recor
     app.clock.advance(Duration::days(45));
     let buyer = app.login("buyer1").await;
     let line = app.new_budget_line(&buyer, "T-RESTRICT", "1000.00").await;
-    let product = app.listed_product("supplier2", "10.00", 10, "A02010105").await;
+    let product = app
+        .listed_product("supplier2", "10.00", 10, "A02010105")
+        .await;
     let body = json!({"budget_line_id": line, "lines": [{"product_id": product, "quantity": 1}], "delivery_address": "江北区"});
     let refused = app.place_order(&buyer, "after-45", &body).await;
     refused.assert_error(StatusCode::FORBIDDEN, "ORDERING_RESTRICTED");
-    assert!(refused.body["error"]["message"].as_str().unwrap().contains("45 days"));
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("45 days")
+    );
     let contract = contract_of(&app, &buyer).await;
     app.post(&format!("/api/v1/contracts/{}/payments", contract["id"]), Some(&buyer),
         &json!({"amount": "100.00", "paid_on": "2026-04-16", "voucher_no": "PZ-45", "account": account_of(&contract)}))
         .await
         .assert_status(StatusCode::OK);
-    app.place_order(&buyer, "after-payment", &body).await.assert_status(StatusCode::CREATED);
+    app.place_order(&buyer, "after-payment", &body)
+        .await
+        .assert_status(StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -472,13 +512,30 @@ async fn payment_performance_per_purchaser() {
     let on_time = order(&app, "buyer1", "1000.00").await;
     let late = order(&app, "buyer1", "2000.00").await;
     for id in [on_time, late] {
-        advance(&app, id, &[("supplier1", "confirm"), ("supplier1", "ship"), ("buyer1", "deliver"), ("buyer1", "accept")]).await;
+        advance(
+            &app,
+            id,
+            &[
+                ("supplier1", "confirm"),
+                ("supplier1", "ship"),
+                ("buyer1", "deliver"),
+                ("buyer1", "accept"),
+            ],
+        )
+        .await;
     }
     // Both due 2026-04-01. One paid on 03-20, the other on 04-11 (10 days late).
     let buyer = app.login("buyer1").await;
-    let contracts = app.get("/api/v1/contracts", Some(&buyer)).await.body["items"].as_array().unwrap().clone();
-    for (contract, paid_on, voucher) in [(&contracts[1], "2026-03-20", "A"), (&contracts[0], "2026-04-11", "B")] {
-        app.clock.set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 4, 12, 2, 0, 0).unwrap());
+    let contracts = app.get("/api/v1/contracts", Some(&buyer)).await.body["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for (contract, paid_on, voucher) in [
+        (&contracts[1], "2026-03-20", "A"),
+        (&contracts[0], "2026-04-11", "B"),
+    ] {
+        app.clock
+            .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 4, 12, 2, 0, 0).unwrap());
         let buyer = app.login("buyer1").await;
         app.post(&format!("/api/v1/contracts/{}/payments", contract["id"]), Some(&buyer),
             &json!({"amount": contract["amount"], "paid_on": paid_on, "voucher_no": voucher, "account": account_of(contract)}))
@@ -486,7 +543,9 @@ async fn payment_performance_per_purchaser() {
             .assert_status(StatusCode::OK);
     }
     let buyer = app.login("buyer1").await;
-    let performance = app.get("/api/v1/settlement/payment-performance", Some(&buyer)).await;
+    let performance = app
+        .get("/api/v1/settlement/payment-performance", Some(&buyer))
+        .await;
     performance.assert_status(StatusCode::OK);
     let mine = &performance.body[0];
     assert_eq!(mine["instalments_due"], 2);
@@ -498,5 +557,7 @@ async fn payment_performance_per_purchaser() {
     assert_eq!(mine["interest_owed"], "10.00");
     assert_eq!(mine["overdue"], "0.00");
     let supplier = app.login("supplier1").await;
-    app.get("/api/v1/settlement/payment-performance", Some(&supplier)).await.assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
+    app.get("/api/v1/settlement/payment-performance", Some(&supplier))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
 }

@@ -17,6 +17,9 @@ pub struct TestApp {
     pub router: Router,
     pub ctx: Ctx,
     pub clock: TestClock,
+    /// Redis key prefix shared by every instance of this app.
+    pub cache_prefix: String,
+    pub options: Options,
     /// Keeps the SQLite file alive for the test's duration.
     _dir: Option<TempDir>,
 }
@@ -93,6 +96,7 @@ pub fn start_time() -> chrono::DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 2, 2, 0, 0).unwrap()
 }
 
+#[derive(Clone)]
 pub struct Options {
     pub max_connections: u32,
     pub redis_url: Option<String>,
@@ -152,10 +156,11 @@ impl TestApp {
             cookie_secure: false,
             ..Config::default()
         };
+        let cache_prefix = format!("test:{id}:");
         let services = build_services(
             db,
             options.redis_url.as_deref(),
-            &format!("test:{id}:"),
+            &cache_prefix,
             config.settings(),
             Arc::new(clock.clone()),
             &config,
@@ -169,7 +174,36 @@ impl TestApp {
             router,
             ctx: services.ctx,
             clock,
+            cache_prefix,
+            options,
             _dir: dir,
+        }
+    }
+
+    /// A second instance of the service over the same database and Redis, as behind a load
+    /// balancer: nothing in process is shared with the first.
+    pub fn second_instance(&self) -> TestApp {
+        let config = Config {
+            login_max_attempts: self.options.login_max_attempts,
+            cookie_secure: false,
+            ..Config::default()
+        };
+        let services = build_services(
+            self.ctx.db.clone(),
+            self.options.redis_url.as_deref(),
+            &self.cache_prefix,
+            config.settings(),
+            Arc::new(self.clock.clone()),
+            &config,
+        )
+        .expect("build services");
+        TestApp {
+            router: router(services.ctx.clone(), &config),
+            ctx: services.ctx,
+            clock: self.clock.clone(),
+            cache_prefix: self.cache_prefix.clone(),
+            options: self.options.clone(),
+            _dir: None,
         }
     }
 

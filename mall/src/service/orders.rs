@@ -544,7 +544,10 @@ pub async fn act(
         let calendar = gpmall_platform::calendar::current(ctx).await?;
         Some(
             calendar
-                .add_working_days(today, gpmall_settlement::service::contracts::PUBLICATION_WORKING_DAYS)
+                .add_working_days(
+                    today,
+                    gpmall_settlement::service::contracts::PUBLICATION_WORKING_DAYS,
+                )
                 .map_err(|e| ApiError::internal(e.to_string()))?,
         )
     } else {
@@ -751,7 +754,9 @@ async fn settle(
         OrderAction::Reject | OrderAction::Cancel => {
             contracts::record_order_event(txn, order.id, OrderEvent::Terminated).await?
         }
-        OrderAction::Ship => contracts::record_order_event(txn, order.id, OrderEvent::Shipped(today)).await?,
+        OrderAction::Ship => {
+            contracts::record_order_event(txn, order.id, OrderEvent::Shipped(today)).await?
+        }
     }
     Ok(())
 }

@@ -97,7 +97,9 @@ pub async fn publish_contract(
     actor: Identity,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ContractView>> {
-    Ok(Json(contracts::publish(&ctx, &actor, positive_id(id, "contract")?).await?))
+    Ok(Json(
+        contracts::publish(&ctx, &actor, positive_id(id, "contract")?).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/settlement/payment-performance", tag = "settlement",

@@ -876,25 +876,65 @@ pub async fn publish(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractVie
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let backend = txn.get_database_backend();
-    let exists = query_one(&txn, stmt(backend, "SELECT published_on FROM contracts WHERE id = ? AND purchaser_org_id = ?", [id.into(), actor.org_id.into()]))
-        .await?
-        .ok_or_else(|| ApiError::not_found("contract"))?;
-    if exists.try_get::<Option<String>>("", "published_on")?.is_some() {
-        return Err(ApiError::conflict("INVALID_TRANSITION", "the contract is already published"));
+    let exists = query_one(
+        &txn,
+        stmt(
+            backend,
+            "SELECT published_on FROM contracts WHERE id = ? AND purchaser_org_id = ?",
+            [id.into(), actor.org_id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("contract"))?;
+    if exists
+        .try_get::<Option<String>>("", "published_on")?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            "INVALID_TRANSITION",
+            "the contract is already published",
+        ));
     }
-    execute(&txn, stmt(backend, "UPDATE contracts SET published_on = ? WHERE id = ? AND published_on IS NULL", [today.to_string().into(), id.into()])).await?;
-    warnings::resolve(&txn, "contract_publication_overdue", "contract", &id.to_string(), now).await?;
-    audit::record(&txn, AuditEntry {
-        actor: Some(actor),
-        action: "contract.published",
-        subject_type: "contract",
-        subject_id: id.to_string(),
-        before: None,
-        after: Some(serde_json::json!({"published_on": today})),
-    }, now).await?;
-    let row = query_one(&txn, stmt(backend, &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?"), [id.into()]))
-        .await?
-        .ok_or_else(|| ApiError::not_found("contract"))?;
+    execute(
+        &txn,
+        stmt(
+            backend,
+            "UPDATE contracts SET published_on = ? WHERE id = ? AND published_on IS NULL",
+            [today.to_string().into(), id.into()],
+        ),
+    )
+    .await?;
+    warnings::resolve(
+        &txn,
+        "contract_publication_overdue",
+        "contract",
+        &id.to_string(),
+        now,
+    )
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "contract.published",
+            subject_type: "contract",
+            subject_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"published_on": today})),
+        },
+        now,
+    )
+    .await?;
+    let row = query_one(
+        &txn,
+        stmt(
+            backend,
+            &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?"),
+            [id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("contract"))?;
     let view = build_view(&txn, &row, today).await?;
     txn.commit().await?;
     Ok(view)
@@ -906,25 +946,55 @@ pub async fn scan_publication_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
     let today = ctx.clock.today();
     let now = ctx.clock.now();
     let backend = ctx.db.get_database_backend();
-    let overdue = query_all(&ctx.db, stmt(backend,
-        "SELECT id, contract_no, purchaser_org_id, supplier_id, publish_by FROM contracts \
-         WHERE published_on IS NULL AND status <> 'terminated' AND publish_by < ?", [today.to_string().into()])).await?;
+    let overdue = query_all(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT id, contract_no, purchaser_org_id, supplier_id, publish_by FROM contracts \
+         WHERE published_on IS NULL AND status <> 'terminated' AND publish_by < ?",
+            [today.to_string().into()],
+        ),
+    )
+    .await?;
     for row in &overdue {
         let id: i64 = row.try_get("", "id")?;
         let publish_by = parse_date(&row.try_get::<String>("", "publish_by")?)?;
-        warnings::raise(&ctx.db, Raise {
-            rule: "contract_publication_overdue",
-            subject_type: "contract",
-            subject_id: id.to_string(),
-            responsible_org_id: row.try_get("", "purchaser_org_id")?,
-            counterparty_org_id: Some(row.try_get("", "supplier_id")?),
-            due_on: Some(publish_by),
-            message: format!("contract {} was due for publication by {publish_by}", row.try_get::<String>("", "contract_no")?),
-        }, now).await?;
+        warnings::raise(
+            &ctx.db,
+            Raise {
+                rule: "contract_publication_overdue",
+                subject_type: "contract",
+                subject_id: id.to_string(),
+                responsible_org_id: row.try_get("", "purchaser_org_id")?,
+                counterparty_org_id: Some(row.try_get("", "supplier_id")?),
+                due_on: Some(publish_by),
+                message: format!(
+                    "contract {} was due for publication by {publish_by}",
+                    row.try_get::<String>("", "contract_no")?
+                ),
+            },
+            now,
+        )
+        .await?;
     }
-    let provisional = query_all(&ctx.db, stmt(backend,
-        "SELECT DISTINCT publish_by FROM contracts WHERE publish_by_provisional = ?", [true.into()])).await?;
-    let operator = query_one(&ctx.db, stmt(backend, "SELECT id FROM organizations WHERE kind = 'operator' ORDER BY id LIMIT 1", [])).await?;
+    let provisional = query_all(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT DISTINCT publish_by FROM contracts WHERE publish_by_provisional = ?",
+            [true.into()],
+        ),
+    )
+    .await?;
+    let operator = query_one(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT id FROM organizations WHERE kind = 'operator' ORDER BY id LIMIT 1",
+            [],
+        ),
+    )
+    .await?;
     let calendar = gpmall_platform::calendar::current(ctx).await?;
     if let Some(operator) = operator {
         let operator_id: i64 = operator.try_get("", "id")?;
@@ -933,7 +1003,14 @@ pub async fn scan_publication_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
             let year = chrono::Datelike::year(&date);
             let subject = year.to_string();
             if calendar.is_loaded(year) {
-                warnings::resolve(&ctx.db, "calendar_year_missing", "calendar_year", &subject, now).await?;
+                warnings::resolve(
+                    &ctx.db,
+                    "calendar_year_missing",
+                    "calendar_year",
+                    &subject,
+                    now,
+                )
+                .await?;
             } else {
                 warnings::raise(&ctx.db, Raise {
                     rule: "calendar_year_missing",
@@ -998,12 +1075,19 @@ pub struct PaymentPerformance {
     pub interest_owed: Money,
 }
 
-pub async fn payment_performance(ctx: &Ctx, actor: &Identity) -> Result<Vec<PaymentPerformance>, ApiError> {
+pub async fn payment_performance(
+    ctx: &Ctx,
+    actor: &Identity,
+) -> Result<Vec<PaymentPerformance>, ApiError> {
     let backend = ctx.db.get_database_backend();
     let (clause, org) = match actor.org_kind {
         OrgKind::Purchaser => ("c.purchaser_org_id = ?", Some(actor.org_id)),
         OrgKind::Operator | OrgKind::Regulator => ("1 = 1", None),
-        _ => return Err(ApiError::forbidden("payment performance is for purchasers and supervisors")),
+        _ => {
+            return Err(ApiError::forbidden(
+                "payment performance is for purchasers and supervisors",
+            ));
+        }
     };
     let values: Vec<Value> = org.map(Value::from).into_iter().collect();
     let rows = query_all(&ctx.db, stmt(backend, &format!(
@@ -1011,11 +1095,14 @@ pub async fn payment_performance(ctx: &Ctx, actor: &Identity) -> Result<Vec<Paym
         CONTRACT_COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ")
     ), values)).await?;
     let today = ctx.clock.today();
-    let mut by_org: std::collections::BTreeMap<i64, (String, u64, u64, Vec<i64>, i64, i64)> = std::collections::BTreeMap::new();
+    let mut by_org: std::collections::BTreeMap<i64, (String, u64, u64, Vec<i64>, i64, i64)> =
+        std::collections::BTreeMap::new();
     for row in &rows {
         let view = build_view(&ctx.db, row, today).await?;
         let name: String = row.try_get("", "purchaser_name")?;
-        let entry = by_org.entry(view.purchaser_org_id).or_insert((name, 0, 0, Vec::new(), 0, 0));
+        let entry = by_org
+            .entry(view.purchaser_org_id)
+            .or_insert((name, 0, 0, Vec::new(), 0, 0));
         let payments = query_all(&ctx.db, stmt(backend,
             "SELECT i.seq, MAX(p.paid_on) AS last_paid FROM contract_payments p JOIN contract_instalments i ON i.id = p.instalment_id \
              WHERE p.contract_id = ? GROUP BY i.seq", [view.id.into()])).await?;
@@ -1034,7 +1121,8 @@ pub async fn payment_performance(ctx: &Ctx, actor: &Identity) -> Result<Vec<Paym
             if fully_paid && last_paid.is_some_and(|d| d <= due) {
                 entry.2 += 1;
             }
-            if let (true, Some(paid), Some(start)) = (fully_paid, last_paid, inst.clock_started_on) {
+            if let (true, Some(paid), Some(start)) = (fully_paid, last_paid, inst.clock_started_on)
+            {
                 entry.3.push((paid - start).num_days());
             }
         }
@@ -1044,7 +1132,9 @@ pub async fn payment_performance(ctx: &Ctx, actor: &Identity) -> Result<Vec<Paym
     Ok(by_org
         .into_iter()
         .map(|(org_id, (name, due, on_time, days, overdue, interest))| {
-            let percent = if due == 0 { rust_decimal::Decimal::ONE_HUNDRED } else {
+            let percent = if due == 0 {
+                rust_decimal::Decimal::ONE_HUNDRED
+            } else {
                 rust_decimal::Decimal::from(on_time * 100) / rust_decimal::Decimal::from(due)
             };
             let average = (!days.is_empty()).then(|| {
