@@ -1,7 +1,6 @@
 //! Settlement endpoints: contracts, payments, collection accounts, reference rates, default
 //! terms and warnings.
 
-
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
