@@ -170,6 +170,10 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
 
 /// Runs the service until Ctrl-C or SIGTERM, then drains in-flight requests.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    if let Some(dir) = &config.calendar_dir {
+        gpmall_platform::calendar::install_directory(dir)
+            .with_context(|| format!("loading the calendar directory {}", dir.display()))?;
+    }
     let services = connect(&config, Arc::new(SystemClock)).await?;
     migrate(&services.ctx.db).await?;
     if config.is_embedded() && crate::seed::is_empty(&services.ctx.db).await? {
@@ -177,6 +181,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!("seeded demo data into the empty embedded database");
     }
     gpmall_mall::domain::search::warm_up();
+    tokio::spawn(settlement_scans(services.ctx.clone()));
     let router = router(services.ctx.clone(), &config);
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -206,6 +211,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("serving HTTP")
+}
+
+/// Raises and resolves settlement warnings every ten minutes. Every scan is idempotent, so
+/// several instances running it at once only repeat work.
+async fn settlement_scans(ctx: gpmall_platform::Ctx) {
+    let mut interval = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        interval.tick().await;
+        use gpmall_settlement::service::contracts;
+        if let Err(error) = contracts::scan_payment_warnings(&ctx).await {
+            tracing::warn!(%error, "payment warning scan failed");
+        }
+        if let Err(error) = contracts::scan_publication_warnings(&ctx).await {
+            tracing::warn!(%error, "publication warning scan failed");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -44,6 +44,8 @@ pub struct Config {
     /// Days after a confirmed shipment without any payment before a purchaser's mall ordering
     /// is restricted; 0 switches the rule off.
     pub payment_restriction_days: u32,
+    /// A directory of `YYYY.json` official calendar files loaded over the built-in years.
+    pub calendar_dir: Option<PathBuf>,
 }
 
 fn hide<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
@@ -74,6 +76,7 @@ impl Default for Config {
             body_limit_bytes: 256 * 1024,
             cache_prefix: "gpmall:".into(),
             payment_restriction_days: 45,
+            calendar_dir: None,
         }
     }
 }

@@ -1075,6 +1075,17 @@ pub struct PaymentPerformance {
     pub interest_owed: Money,
 }
 
+/// Running totals for one purchaser.
+#[derive(Default)]
+struct Tally {
+    name: String,
+    due: u64,
+    on_time: u64,
+    days_to_pay: Vec<i64>,
+    overdue_fen: i64,
+    interest_fen: i64,
+}
+
 pub async fn payment_performance(
     ctx: &Ctx,
     actor: &Identity,
@@ -1095,14 +1106,16 @@ pub async fn payment_performance(
         CONTRACT_COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ")
     ), values)).await?;
     let today = ctx.clock.today();
-    let mut by_org: std::collections::BTreeMap<i64, (String, u64, u64, Vec<i64>, i64, i64)> =
-        std::collections::BTreeMap::new();
+    let mut by_org: std::collections::BTreeMap<i64, Tally> = std::collections::BTreeMap::new();
     for row in &rows {
         let view = build_view(&ctx.db, row, today).await?;
         let name: String = row.try_get("", "purchaser_name")?;
         let entry = by_org
             .entry(view.purchaser_org_id)
-            .or_insert((name, 0, 0, Vec::new(), 0, 0));
+            .or_insert_with(|| Tally {
+                name,
+                ..Tally::default()
+            });
         let payments = query_all(&ctx.db, stmt(backend,
             "SELECT i.seq, MAX(p.paid_on) AS last_paid FROM contract_payments p JOIN contract_instalments i ON i.id = p.instalment_id \
              WHERE p.contract_id = ? GROUP BY i.seq", [view.id.into()])).await?;
@@ -1117,21 +1130,29 @@ pub async fn payment_performance(
             if due >= today && !fully_paid {
                 continue;
             }
-            entry.1 += 1;
+            entry.due += 1;
             if fully_paid && last_paid.is_some_and(|d| d <= due) {
-                entry.2 += 1;
+                entry.on_time += 1;
             }
             if let (true, Some(paid), Some(start)) = (fully_paid, last_paid, inst.clock_started_on)
             {
-                entry.3.push((paid - start).num_days());
+                entry.days_to_pay.push((paid - start).num_days());
             }
         }
-        entry.4 += view.overdue.fen();
-        entry.5 += view.interest_owed.fen();
+        entry.overdue_fen += view.overdue.fen();
+        entry.interest_fen += view.interest_owed.fen();
     }
     Ok(by_org
         .into_iter()
-        .map(|(org_id, (name, due, on_time, days, overdue, interest))| {
+        .map(|(org_id, tally)| {
+            let Tally {
+                name,
+                due,
+                on_time,
+                days_to_pay: days,
+                overdue_fen: overdue,
+                interest_fen: interest,
+            } = tally;
             let percent = if due == 0 {
                 rust_decimal::Decimal::ONE_HUNDRED
             } else {
