@@ -1,11 +1,9 @@
 //! Login and logout with the web session cookie, and the language switch.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Redirect};
 use axum_extra::extract::cookie::Cookie;
 use gpmall_platform::extract::PeerAddr;
@@ -17,7 +15,7 @@ use serde::Deserialize;
 use super::i18n::{Lang, Tr};
 use super::page::{
     LANG_COOKIE, LOGIN_CSRF_COOKIE, Layout, OrFail, Page, PageError, PageResult, SESSION_COOKIE,
-    WebForm, csrf_error, local_path, referer_path, respond, same_token, site_cookie,
+    WebForm, csrf_error, local_path, query_param, referer_path, respond, same_token, site_cookie,
 };
 
 #[derive(Template, WebTemplate)]
@@ -39,14 +37,9 @@ pub struct LoginForm {
     next: String,
 }
 
-pub async fn login_page(
-    State(ctx): State<Ctx>,
-    page: Page,
-    Query(query): Query<HashMap<String, String>>,
-) -> PageResult {
-    let next = query
-        .get("next")
-        .and_then(|n| local_path(n))
+pub async fn login_page(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
+    let next = query_param(&uri, "next")
+        .and_then(|n| local_path(&n))
         .unwrap_or_else(|| "/".to_owned());
     if page.user.is_some() {
         return Ok(Redirect::to(&next).into_response());
@@ -148,14 +141,13 @@ pub async fn switch_language(
     State(ctx): State<Ctx>,
     page: Page,
     Path(code): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, PageError> {
     let lang = Lang::parse(&code)
         .ok_or_else(|| page.fail(ApiError::not_found(&format!("language {code:?}"))))?;
-    let back = query
-        .get("next")
-        .and_then(|n| local_path(n))
+    let back = query_param(&uri, "next")
+        .and_then(|n| local_path(&n))
         .or_else(|| referer_path(&headers))
         .unwrap_or_else(|| "/".to_owned());
     let mut cookie = site_cookie(&ctx, LANG_COOKIE, lang.code().to_owned());

@@ -20,8 +20,6 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 2] = [Lang::ZhCn, Lang::En];
-
     /// The BCP 47 tag, used in `<html lang>` and in the `lang` cookie.
     pub fn code(self) -> &'static str {
         match self {
@@ -111,10 +109,6 @@ impl Tr {
         }
     }
 
-    pub fn lang(&self) -> Lang {
-        self.lang
-    }
-
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }
@@ -166,6 +160,8 @@ mod tests {
 
     use super::*;
 
+    const LANGS: [Lang; 2] = [Lang::ZhCn, Lang::En];
+
     fn keys(lang: Lang) -> BTreeSet<String> {
         parse_locale(lang.source())
             .unwrap_or_else(|e| panic!("{} does not parse: {e}", lang.code()))
@@ -188,7 +184,7 @@ mod tests {
 
     #[test]
     fn no_text_is_empty() {
-        for lang in Lang::ALL {
+        for lang in LANGS {
             for (key, text) in parse_locale(lang.source()).unwrap() {
                 assert!(!text.trim().is_empty(), "{}: {key} is empty", lang.code());
             }
@@ -238,7 +234,7 @@ mod tests {
     fn every_status_and_error_code_has_a_label() {
         use gpmall_mall::domain::order::{OrderAction, OrderStatus};
         use gpmall_mall::domain::product::ProductStatus;
-        for lang in Lang::ALL {
+        for lang in LANGS {
             let tr = Tr::new(lang);
             for status in OrderStatus::ALL {
                 assert!(

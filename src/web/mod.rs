@@ -5,7 +5,7 @@
 mod assets;
 mod auth;
 mod cart;
-pub mod i18n;
+mod i18n;
 mod orders;
 mod page;
 mod review;
@@ -14,8 +14,6 @@ mod supplier;
 
 use axum::routing::{get, post};
 use gpmall_platform::Ctx;
-
-pub use page::{LANG_COOKIE, LOGIN_CSRF_COOKIE, SESSION_COOKIE};
 
 pub fn router() -> axum::Router<Ctx> {
     axum::Router::new()

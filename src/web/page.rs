@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use gpmall_platform::identity::session::{self, SessionKind};
@@ -118,18 +118,13 @@ impl FromRequestParts<Ctx> for Page {
         let jar = CookieJar::from_headers(&parts.headers);
         let tr = Tr::new(lang_of(&jar));
         let here = if parts.method == Method::GET {
-            parts
-                .uri
-                .path_and_query()
-                .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned())
+            without_flash(parts.uri.path(), parts.uri.query())
         } else {
             // A form re-rendered after a POST belongs to the page the form was on.
             referer_path(&parts.headers).unwrap_or_else(|| "/".to_owned())
         };
-        let flash = Query::<HashMap<String, String>>::try_from_uri(&parts.uri)
-            .ok()
-            .and_then(|q| q.get("done").cloned())
-            .and_then(|done| tr.find(&format!("flash.{done}")));
+        let flash =
+            query_param(&parts.uri, "done").and_then(|done| tr.find(&format!("flash.{done}")));
         let mut page = Page {
             tr,
             user: None,
@@ -339,6 +334,27 @@ pub fn referer_path(headers: &HeaderMap) -> Option<String> {
     local_path(path)
 }
 
+/// One query parameter; a malformed query string counts as absent.
+pub fn query_param(uri: &Uri, name: &str) -> Option<String> {
+    Query::<HashMap<String, String>>::try_from_uri(uri)
+        .ok()
+        .and_then(|q| q.get(name).cloned())
+}
+
+/// The path and query to come back to, without the one-time `done` note.
+fn without_flash(path: &str, query: Option<&str>) -> String {
+    let kept: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with("done="))
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
+}
+
 /// Percent-encodes a query parameter value.
 pub fn encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -405,6 +421,19 @@ mod tests {
         assert_eq!(referer_path(&headers).as_deref(), Some("/cart?a=b"));
         headers.insert(header::REFERER, "https://evil.example".parse().unwrap());
         assert_eq!(referer_path(&headers), None);
+    }
+
+    #[test]
+    fn the_way_back_drops_the_success_note() {
+        assert_eq!(
+            without_flash("/orders", Some("done=order_placed")),
+            "/orders"
+        );
+        assert_eq!(
+            without_flash("/search", Some("q=a&done=x&page=2")),
+            "/search?q=a&page=2"
+        );
+        assert_eq!(without_flash("/", None), "/");
     }
 
     #[test]

@@ -263,4 +263,11 @@ async fn a_purchaser_and_a_supplier_complete_an_order_in_a_real_browser() {
 
     chromedriver.kill().await.ok();
     server.abort();
+    // Chromium may still be writing its profiles for a moment after its session closed.
+    for _ in 0..50 {
+        if std::fs::remove_dir_all(&profiles.0).is_ok() || !profiles.0.exists() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
