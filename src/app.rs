@@ -114,6 +114,8 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
         (name = "orders", description = "Orders from placement to acceptance"),
         (name = "settlement", description = "Contracts, payment terms, payments, late interest and warnings"),
         (name = "calendar", description = "The official working-day calendar"),
+        (name = "deposits", description = "Procurement procedures, bid and performance deposits, refunds and late-refund interest"),
+        (name = "guarantees", description = "Electronic guarantee letters verified against their issuers' keys"),
     )
 )]
 struct ApiDoc;
@@ -225,6 +227,15 @@ async fn settlement_scans(ctx: gpmall_platform::Ctx) {
         }
         if let Err(error) = contracts::scan_publication_warnings(&ctx).await {
             tracing::warn!(%error, "publication warning scan failed");
+        }
+        if let Err(error) = gpmall_settlement::service::deposits::scan_deposit_warnings(&ctx).await
+        {
+            tracing::warn!(%error, "deposit warning scan failed");
+        }
+        if let Err(error) =
+            gpmall_settlement::service::guarantees::scan_guarantee_warnings(&ctx).await
+        {
+            tracing::warn!(%error, "guarantee warning scan failed");
         }
     }
 }

@@ -31,6 +31,8 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Guarantee letters: sign one as a demo issuer (`issue`), make issuer keys (`keygen`).
+    Guarantee(crate::guarantee_cli::GuaranteeArgs),
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -41,6 +43,7 @@ pub fn run() -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => crate::app::serve(config).await,
+            Command::Guarantee(args) => crate::guarantee_cli::run(args),
             Command::Migrate => {
                 let services = crate::app::connect(&config, Arc::new(SystemClock)).await?;
                 crate::app::migrate(&services.ctx.db).await?;

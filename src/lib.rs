@@ -6,6 +6,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod demo_data;
+pub mod guarantee_cli;
 pub mod ops;
 pub mod seed;
 pub mod telemetry;

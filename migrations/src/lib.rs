@@ -8,6 +8,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261126_000001_foundation;
 mod m20261126_000002_calendar;
 mod m20261126_000003_settlement;
+mod m20261126_000004_deposits;
+mod m20261126_000005_guarantees;
 
 pub struct Migrator;
 
@@ -18,6 +20,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000001_foundation::Migration),
             Box::new(m20261126_000002_calendar::Migration),
             Box::new(m20261126_000003_settlement::Migration),
+            Box::new(m20261126_000004_deposits::Migration),
+            Box::new(m20261126_000005_guarantees::Migration),
         ]
     }
 }

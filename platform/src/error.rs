@@ -264,6 +264,50 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "ORDERING_RESTRICTED",
         "a shipment confirmed long ago has no payment recorded; mall ordering is restricted until one is",
     ),
+    (
+        "DEPOSIT_ABOVE_CAP",
+        "a deposit above 2% of the budget (bid) or 10% of the contract (performance)",
+    ),
+    (
+        "DEPOSIT_FORM_NOT_ALLOWED",
+        "cash is refused; use bank transfer, cheque, draft, promissory note or a guarantee letter",
+    ),
+    (
+        "DEPOSIT_AMOUNT_MISMATCH",
+        "the deposit differs from the amount the procedure requires",
+    ),
+    (
+        "DEPOSIT_EXISTS",
+        "the supplier's deposit for this procedure is already recorded",
+    ),
+    (
+        "DEPOSIT_NOT_REQUIRED",
+        "the procedure does not require a deposit",
+    ),
+    (
+        "PROCEDURE_EXISTS",
+        "a procedure with this number is already registered by the unit",
+    ),
+    (
+        "SIGNATURE_INVALID",
+        "the guarantee letter's content or signature does not match the issuer's registered key",
+    ),
+    (
+        "ISSUER_NOT_REGISTERED",
+        "the guarantee letter's issuer is not registered",
+    ),
+    (
+        "ISSUER_EXISTS",
+        "an issuer with this name is already registered",
+    ),
+    (
+        "KEY_INVALID",
+        "the public key is not a valid PEM key for the algorithm",
+    ),
+    (
+        "LETTER_EXISTS",
+        "this issuer's letter number is already registered",
+    ),
     ("CART_EMPTY", "the cart has nothing to order"),
     ("INTERNAL", "an internal error; it was logged"),
 ];

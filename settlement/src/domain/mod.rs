@@ -1,4 +1,6 @@
 //! Pure settlement rules: payment terms and their legal limits, due dates, late interest.
 
+pub mod deposits;
+pub mod guarantee;
 pub mod interest;
 pub mod terms;

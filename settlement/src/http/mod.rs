@@ -1,6 +1,9 @@
 //! Settlement endpoints: contracts, payments, collection accounts, reference rates, default
 //! terms and warnings.
 
+mod deposits;
+mod guarantees;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -33,6 +36,8 @@ pub fn router() -> OpenApiRouter<Ctx> {
         .routes(routes!(set_default_terms))
         .routes(routes!(list_warnings))
         .routes(routes!(scan_warnings))
+        .merge(deposits::router())
+        .merge(guarantees::router())
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

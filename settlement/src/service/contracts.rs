@@ -411,6 +411,25 @@ async fn build_view<C: ConnectionTrait>(
     })
 }
 
+/// A contract's view by id, without access checks (callers have done them).
+async fn load_view<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    today: NaiveDate,
+) -> Result<ContractView, ApiError> {
+    let row = query_one(
+        conn,
+        stmt(
+            conn.get_database_backend(),
+            &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?"),
+            [id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("contract"))?;
+    build_view(conn, &row, today).await
+}
+
 fn visible_clause(actor: &Identity) -> Result<(&'static str, Option<i64>), ApiError> {
     match actor.org_kind {
         OrgKind::Purchaser => Ok(("purchaser_org_id = ?", Some(actor.org_id))),
@@ -647,17 +666,7 @@ pub async fn record_payment(
         now,
     )
     .await?;
-    let row = query_one(
-        &txn,
-        stmt(
-            backend,
-            &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?"),
-            [id.into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("contract"))?;
-    let view = build_view(&txn, &row, today).await?;
+    let view = load_view(&txn, id, today).await?;
     if let Some(key) = idempotency_key {
         let body = serde_json::to_string(&view).map_err(ApiError::internal)?;
         idempotency::complete(&txn, actor.user_id, key, 200, &body).await?;
@@ -925,17 +934,7 @@ pub async fn publish(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractVie
         now,
     )
     .await?;
-    let row = query_one(
-        &txn,
-        stmt(
-            backend,
-            &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?"),
-            [id.into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("contract"))?;
-    let view = build_view(&txn, &row, today).await?;
+    let view = load_view(&txn, id, today).await?;
     txn.commit().await?;
     Ok(view)
 }

@@ -1,5 +1,7 @@
 //! Settlement use cases.
 
 pub mod contracts;
+pub mod deposits;
+pub mod guarantees;
 pub mod rates;
 pub mod warnings;
