@@ -17,6 +17,7 @@ use sea_orm::DatabaseConnection;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -152,6 +153,8 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
         .merge(ops::router())
         .merge(crate::web::router())
         .fallback(ops::not_found)
+        // Refuses a declared oversize body before it is read; `json_errors` gives it our body.
+        .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(axum::middleware::from_fn(ops::json_errors))
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
@@ -221,7 +224,10 @@ async fn settlement_scans(ctx: gpmall_platform::Ctx) {
     let mut interval = tokio::time::interval(Duration::from_secs(600));
     loop {
         interval.tick().await;
-        use gpmall_settlement::service::contracts;
+        use gpmall_settlement::service::{accrual, contracts};
+        if let Err(error) = accrual::accrue(&ctx.db, ctx.clock.today()).await {
+            tracing::warn!(%error, "interest accrual failed");
+        }
         if let Err(error) = contracts::scan_payment_warnings(&ctx).await {
             tracing::warn!(%error, "payment warning scan failed");
         }

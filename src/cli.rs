@@ -33,6 +33,13 @@ enum Command {
     },
     /// Guarantee letters: sign one as a demo issuer (`issue`), make issuer keys (`keygen`).
     Guarantee(crate::guarantee_cli::GuaranteeArgs),
+    /// Run overdue detection and late-interest accrual over every contract once (the service
+    /// also runs it every ten minutes) and print the totals.
+    Accrue {
+        /// The business date to accrue to (YYYY-MM-DD); today in Asia/Shanghai by default.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -43,6 +50,24 @@ pub fn run() -> anyhow::Result<()> {
     runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => crate::app::serve(config).await,
+            Command::Accrue { as_of } => {
+                use gpmall_platform::clock::Clock;
+                let services = crate::app::connect(&config, Arc::new(SystemClock)).await?;
+                let as_of = as_of.unwrap_or_else(|| SystemClock.today());
+                let started = std::time::Instant::now();
+                let summary =
+                    gpmall_settlement::service::accrual::accrue(&services.ctx.db, as_of).await?;
+                println!(
+                    "accrued as of {}: {} rows updated, {} overdue instalments, overdue {}, interest {} ({} ms)",
+                    summary.as_of,
+                    summary.rows_updated,
+                    summary.overdue_instalments,
+                    summary.overdue,
+                    summary.interest,
+                    started.elapsed().as_millis()
+                );
+                Ok(())
+            }
             Command::Guarantee(args) => crate::guarantee_cli::run(args),
             Command::Migrate => {
                 let services = crate::app::connect(&config, Arc::new(SystemClock)).await?;

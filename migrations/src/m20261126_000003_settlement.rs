@@ -38,6 +38,8 @@ CREATE TABLE contracts (
     signed_on TEXT NOT NULL,
     terms TEXT NOT NULL,
     lpr_percent_at_signing TEXT NOT NULL,
+    late_rate_num BIGINT NOT NULL CHECK (late_rate_num >= 0),
+    late_rate_den BIGINT NOT NULL CHECK (late_rate_den > 0),
     collection_account TEXT NOT NULL,
     publish_by TEXT NOT NULL,
     publish_by_provisional BOOLEAN NOT NULL DEFAULT FALSE,
@@ -59,8 +61,12 @@ CREATE TABLE contract_instalments (
     trigger_event TEXT NOT NULL,
     days_after INTEGER NOT NULL,
     milestone TEXT,
+    due_on TEXT,
+    interest_fen BIGINT NOT NULL DEFAULT 0 CHECK (interest_fen >= 0),
+    interest_as_of TEXT,
     UNIQUE (contract_id, seq)
 );
+CREATE INDEX contract_instalments_due ON contract_instalments(due_on);
 CREATE TABLE contract_payments (
     id {ID},
     contract_id BIGINT NOT NULL REFERENCES contracts(id),

@@ -105,6 +105,21 @@ async fn order_to_contract_to_late_payment_with_interest() {
     assert_eq!(view.body["instalments"][0]["interest_owed"], "1000.00");
     assert_eq!(view.body["overdue"], "100000.00");
     assert_eq!(view.body["principal_due"], "100000.00");
+    // The accrual job stores the same interest; a second run the same day adds nothing.
+    let operator = app.login("operator").await;
+    let first = app
+        .post("/api/v1/settlement/scan", Some(&operator), &json!({}))
+        .await;
+    first.assert_status(StatusCode::OK);
+    assert_eq!(first.body["accrual"]["interest"], "1000.00");
+    assert_eq!(first.body["accrual"]["overdue"], "100000.00");
+    assert_eq!(first.body["accrual"]["overdue_instalments"], 1);
+    assert_eq!(first.body["accrual"]["rows_updated"], 1);
+    let second = app
+        .post("/api/v1/settlement/scan", Some(&operator), &json!({}))
+        .await;
+    assert_eq!(second.body["accrual"]["rows_updated"], 0);
+    assert_eq!(second.body["accrual"]["interest"], "1000.00");
     // Reading it again changes nothing.
     let again = app
         .get(&format!("/api/v1/contracts/{cid}"), Some(&buyer))
@@ -153,6 +168,12 @@ async fn order_to_contract_to_late_payment_with_interest() {
     assert_eq!(done.body["status"], "completed");
     assert_eq!(done.body["instalments"][0]["interest_owed"], "1300.00");
     assert_eq!(done.body["instalments"][0]["overdue_days"], 30);
+    let operator = app.login("operator").await;
+    let after_payment = app
+        .post("/api/v1/settlement/scan", Some(&operator), &json!({}))
+        .await;
+    assert_eq!(after_payment.body["accrual"]["interest"], "1300.00");
+    assert_eq!(after_payment.body["accrual"]["overdue_instalments"], 0);
     // Interest stops when the principal is paid.
     app.clock.advance(Duration::days(100));
     let buyer = app.login("buyer1").await;

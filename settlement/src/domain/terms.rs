@@ -58,6 +58,20 @@ impl LateInterest {
     /// The statutory daily rate where none is agreed: 0.05%.
     pub const STATUTORY_DAILY: Decimal = Decimal::from_parts(5, 0, 0, false, 4);
 
+    /// The daily rate as an exact fraction `(numerator, denominator)`, for set-based accrual in
+    /// SQL with integer arithmetic: 0.05% is 5/10000; an annual p% is p/(100 × 365).
+    pub fn daily_rate_fraction(self) -> (i64, i64) {
+        match self {
+            LateInterest::Statutory => (5, 10_000),
+            LateInterest::AgreedAnnual { annual_percent } => {
+                let normalized = annual_percent.normalize();
+                let numerator = i64::try_from(normalized.mantissa()).unwrap_or(0);
+                let denominator = 10i64.pow(normalized.scale().min(10)) * 100 * 365;
+                (numerator, denominator)
+            }
+        }
+    }
+
     /// Interest per day as a fraction of the overdue principal.
     pub fn daily_rate(self) -> Decimal {
         match self {
@@ -254,16 +268,16 @@ pub fn split_amount(amount: Money, terms: &PaymentTerms) -> Vec<Money> {
     parts
 }
 
-/// When an instalment's payment clock starts. An acceptance-triggered clock starts on the
-/// acceptance date, or at the end of the agreed acceptance period after delivery if the
-/// purchaser has not accepted by then.
+/// When an instalment's payment clock starts (or will start). An acceptance-triggered clock
+/// starts on the acceptance date, or at the end of the agreed acceptance period after delivery
+/// if the purchaser has not accepted by then; it depends only on recorded events, so due dates
+/// can be stored when an event is recorded.
 pub fn clock_start(
     trigger: Trigger,
     signed_on: NaiveDate,
     delivered_on: Option<NaiveDate>,
     accepted_on: Option<NaiveDate>,
     acceptance_period_days: u32,
-    today: NaiveDate,
 ) -> Option<NaiveDate> {
     match trigger {
         Trigger::Signing => Some(signed_on),
@@ -275,8 +289,8 @@ pub fn clock_start(
             match (accepted_on, deadline) {
                 (Some(accepted), Some(deadline)) => Some(accepted.min(deadline)),
                 (Some(accepted), None) => Some(accepted),
-                (None, Some(deadline)) if deadline < today => Some(deadline),
-                (None, _) => None,
+                (None, Some(deadline)) => Some(deadline),
+                (None, None) => None,
             }
         }
     }
@@ -319,7 +333,6 @@ mod tests {
             Some(date("2025-06-28")),
             Some(date("2025-07-01")),
             7,
-            date("2025-07-10"),
         );
         assert_eq!(start, Some(date("2025-07-01")));
         assert_eq!(due_date(start.unwrap(), 30), Some(date("2025-07-31")));
@@ -357,6 +370,17 @@ mod tests {
             annual_percent: dec!(3.0),
         };
         assert!(validate(&terms, true, dec!(3.0)).is_ok());
+    }
+
+    #[test]
+    fn daily_rate_fractions_are_exact() {
+        assert_eq!(LateInterest::Statutory.daily_rate_fraction(), (5, 10_000));
+        let agreed = LateInterest::AgreedAnnual {
+            annual_percent: dec!(3.50),
+        };
+        assert_eq!(agreed.daily_rate_fraction(), (35, 365_000));
+        let (n, d) = agreed.daily_rate_fraction();
+        assert_eq!(Decimal::from(n) / Decimal::from(d), agreed.daily_rate());
     }
 
     #[test]
@@ -416,28 +440,25 @@ mod tests {
     #[test]
     fn late_acceptance_starts_the_clock_at_the_end_of_the_acceptance_period() {
         let delivered = date("2025-07-01");
-        // Not accepted, period (7 days) over: the clock started on 07-08.
+        // Not accepted: the clock starts when the 7-day period ends, on 07-08.
         assert_eq!(
-            clock_start(
-                Trigger::Acceptance,
-                delivered,
-                Some(delivered),
-                None,
-                7,
-                date("2025-07-20")
-            ),
+            clock_start(Trigger::Acceptance, delivered, Some(delivered), None, 7),
             Some(date("2025-07-08"))
         );
-        // Still inside the period: no clock yet.
+        // Accepted early (07-03): the clock starts then.
         assert_eq!(
             clock_start(
                 Trigger::Acceptance,
                 delivered,
                 Some(delivered),
-                None,
-                7,
-                date("2025-07-05")
+                Some(date("2025-07-03")),
+                7
             ),
+            Some(date("2025-07-03"))
+        );
+        // Not delivered: no clock.
+        assert_eq!(
+            clock_start(Trigger::Acceptance, delivered, None, None, 7),
             None
         );
         // Accepted late (07-15): the clock still started on 07-08.
@@ -448,7 +469,6 @@ mod tests {
                 Some(delivered),
                 Some(date("2025-07-15")),
                 7,
-                date("2025-07-20")
             ),
             Some(date("2025-07-08"))
         );

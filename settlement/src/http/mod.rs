@@ -184,6 +184,7 @@ pub async fn list_warnings(
 
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct ScanResult {
+    pub accrual: crate::service::accrual::AccrualSummary,
     pub open_payment_warnings: usize,
     pub overdue_publications: usize,
 }
@@ -192,9 +193,11 @@ pub struct ScanResult {
     responses((status = 200, body = ScanResult, description = "Runs the payment warning scan now (it also runs periodically)")))]
 pub async fn scan_warnings(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<ScanResult>> {
     actor.require_any(&[Role::Operator, Role::Regulator])?;
+    let accrual = crate::service::accrual::accrue(&ctx.db, ctx.clock.today()).await?;
     let open_payment_warnings = contracts::scan_payment_warnings(&ctx).await?;
     let overdue_publications = contracts::scan_publication_warnings(&ctx).await?;
     Ok(Json(ScanResult {
+        accrual,
         open_payment_warnings,
         overdue_publications,
     }))

@@ -119,8 +119,9 @@ pub async fn create_for_order<C: ConnectionTrait>(
         stmt(
             backend,
             "INSERT INTO contracts (contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
-             signed_on, terms, lpr_percent_at_signing, collection_account, publish_by, publish_by_provisional, status, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) RETURNING id",
+             signed_on, terms, lpr_percent_at_signing, late_rate_num, late_rate_den, collection_account, publish_by, \
+             publish_by_provisional, status, created_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) RETURNING id",
             [
                 contract_no.clone().into(),
                 input.order_id.into(),
@@ -131,6 +132,8 @@ pub async fn create_for_order<C: ConnectionTrait>(
                 input.signed_on.to_string().into(),
                 terms_json.into(),
                 lpr.to_string().into(),
+                terms.late_interest.daily_rate_fraction().0.into(),
+                terms.late_interest.daily_rate_fraction().1.into(),
                 account_no.into(),
                 input.publish_by.date.to_string().into(),
                 input.publish_by.provisional.into(),
@@ -165,6 +168,7 @@ pub async fn create_for_order<C: ConnectionTrait>(
         )
         .await?;
     }
+    refresh_due_dates(conn, id).await?;
     audit::record(
         conn,
         AuditEntry {
@@ -233,6 +237,83 @@ pub async fn record_order_event<C: ConnectionTrait>(
         ),
     };
     execute(conn, stmt(backend, sql, values)).await?;
+    let contract = query_one(
+        conn,
+        stmt(
+            backend,
+            "SELECT id FROM contracts WHERE order_id = ?",
+            [order_id.into()],
+        ),
+    )
+    .await?;
+    if let Some(contract) = contract {
+        refresh_due_dates(conn, contract.try_get("", "id")?).await?;
+    }
+    Ok(())
+}
+
+/// Stores each instalment's due date, computed from the recorded events by the same rule the
+/// contract view uses, so overdue instalments can be found with one indexed query.
+async fn refresh_due_dates<C: ConnectionTrait>(conn: &C, contract_id: i64) -> Result<(), ApiError> {
+    let backend = conn.get_database_backend();
+    let contract = query_one(
+        conn,
+        stmt(
+            backend,
+            "SELECT terms, signed_on, delivered_on, accepted_on, status FROM contracts WHERE id = ?",
+            [contract_id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("contract"))?;
+    let terms: PaymentTerms = serde_json::from_str(&contract.try_get::<String>("", "terms")?)
+        .map_err(ApiError::internal)?;
+    let signed_on = parse_date(&contract.try_get::<String>("", "signed_on")?)?;
+    let date = |column: &str| -> Result<Option<NaiveDate>, ApiError> {
+        contract
+            .try_get::<Option<String>>("", column)?
+            .map(|d| parse_date(&d))
+            .transpose()
+    };
+    let (delivered_on, accepted_on) = (date("delivered_on")?, date("accepted_on")?);
+    let terminated = contract.try_get::<String>("", "status")? == "terminated";
+    let instalments = query_all(
+        conn,
+        stmt(
+            backend,
+            "SELECT id, trigger_event, days_after FROM contract_instalments WHERE contract_id = ?",
+            [contract_id.into()],
+        ),
+    )
+    .await?;
+    for inst in &instalments {
+        let trigger = parse_trigger(&inst.try_get::<String>("", "trigger_event")?);
+        let days_after: i32 = inst.try_get("", "days_after")?;
+        let due_on = if terminated {
+            None
+        } else {
+            terms::clock_start(
+                trigger,
+                signed_on,
+                delivered_on,
+                accepted_on,
+                terms.acceptance_period_days,
+            )
+            .and_then(|start| terms::due_date(start, days_after.max(0) as u32))
+        };
+        execute(
+            conn,
+            stmt(
+                backend,
+                "UPDATE contract_instalments SET due_on = ? WHERE id = ?",
+                [
+                    due_on.map(|d| d.to_string()).into(),
+                    inst.try_get::<i64>("", "id")?.into(),
+                ],
+            ),
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -346,7 +427,6 @@ async fn build_view<C: ConnectionTrait>(
                 delivered_on,
                 accepted_on,
                 terms.acceptance_period_days,
-                today,
             )
         } else {
             None
@@ -627,7 +707,7 @@ pub async fn record_payment(
     for (instalment_id, amount) in &allocations {
         let changed = execute(
             &txn,
-            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ? WHERE id = ? AND paid_fen + ? <= principal_fen",
+            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ?, interest_as_of = NULL WHERE id = ? AND paid_fen + ? <= principal_fen",
                 [(*amount).into(), (*instalment_id).into(), (*amount).into()]),
         )
         .await?;

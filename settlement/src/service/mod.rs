@@ -1,5 +1,6 @@
 //! Settlement use cases.
 
+pub mod accrual;
 pub mod contracts;
 pub mod deposits;
 pub mod guarantees;
