@@ -234,6 +234,9 @@ async fn settlement_scans(ctx: gpmall_platform::Ctx) {
         if let Err(error) = contracts::scan_publication_warnings(&ctx).await {
             tracing::warn!(%error, "publication warning scan failed");
         }
+        if let Err(error) = contracts::scan_signing_warnings(&ctx).await {
+            tracing::warn!(%error, "signing warning scan failed");
+        }
         if let Err(error) = gpmall_settlement::service::deposits::scan_deposit_warnings(&ctx).await
         {
             tracing::warn!(%error, "deposit warning scan failed");

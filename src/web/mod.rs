@@ -9,6 +9,7 @@ mod i18n;
 mod orders;
 mod page;
 mod review;
+mod settlement;
 mod shop;
 mod supplier;
 
@@ -41,4 +42,5 @@ pub fn router() -> axum::Router<Ctx> {
         .route("/review/{id}/{action}", post(review::decide))
         .route("/static/app.css", get(assets::css))
         .route("/static/favicon.svg", get(assets::favicon))
+        .merge(settlement::router())
 }

@@ -20,3 +20,4 @@ mod ops;
 mod orders;
 mod settlement;
 mod web;
+mod web_settlement;

@@ -582,3 +582,69 @@ async fn payment_performance_per_purchaser() {
         .await
         .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn an_unsigned_contract_30_days_after_the_award_raises_a_warning() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer2").await;
+    let procedure = app
+        .post("/api/v1/procedures", Some(&buyer),
+            &json!({"procedure_no": "JB-SIGN-1", "name": "江北区 2026 年打印机采购", "budget": "100000.00", "deposit_required": false}))
+        .await;
+    procedure.assert_status(StatusCode::CREATED);
+    let id = procedure.body["id"].as_i64().unwrap();
+    let winner = app
+        .get("/api/v1/auth/me", Some(&app.login("supplier3").await))
+        .await
+        .body["org_id"]
+        .clone();
+    app.post(
+        &format!("/api/v1/procedures/{id}/events"),
+        Some(&buyer),
+        &json!({"event": "award_notice", "winner_supplier_id": winner, "on": "2026-03-02"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    app.clock.advance(Duration::days(30));
+    assert_eq!(
+        scan_now(&app).await.body["overdue_signings"],
+        0,
+        "the 30th day is still in time"
+    );
+    app.clock.advance(Duration::days(1));
+    assert_eq!(scan_now(&app).await.body["overdue_signings"], 1);
+    let buyer = app.login("buyer2").await;
+    let open = app.get("/api/v1/warnings", Some(&buyer)).await;
+    let signing: Vec<&serde_json::Value> = open
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["rule"] == "contract_signing_overdue")
+        .collect();
+    assert_eq!(signing.len(), 1);
+    assert_eq!(signing[0]["due_on"], "2026-04-01");
+    app.post(
+        &format!("/api/v1/procedures/{id}/events"),
+        Some(&buyer),
+        &json!({"event": "contract_signed", "on": "2026-04-02"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    assert_eq!(scan_now(&app).await.body["overdue_signings"], 0);
+    let buyer = app.login("buyer2").await;
+    let open = app.get("/api/v1/warnings", Some(&buyer)).await;
+    assert!(
+        open.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["rule"] != "contract_signing_overdue")
+    );
+}
+
+async fn scan_now(app: &TestApp) -> crate::support::TestResponse {
+    let operator = app.login("operator").await;
+    app.post("/api/v1/settlement/scan", Some(&operator), &json!({}))
+        .await
+}

@@ -187,6 +187,7 @@ pub struct ScanResult {
     pub accrual: crate::service::accrual::AccrualSummary,
     pub open_payment_warnings: usize,
     pub overdue_publications: usize,
+    pub overdue_signings: usize,
 }
 
 #[utoipa::path(post, path = "/api/v1/settlement/scan", tag = "settlement",
@@ -196,9 +197,11 @@ pub async fn scan_warnings(State(ctx): State<Ctx>, actor: Identity) -> ApiResult
     let accrual = crate::service::accrual::accrue(&ctx.db, ctx.clock.today()).await?;
     let open_payment_warnings = contracts::scan_payment_warnings(&ctx).await?;
     let overdue_publications = contracts::scan_publication_warnings(&ctx).await?;
+    let overdue_signings = contracts::scan_signing_warnings(&ctx).await?;
     Ok(Json(ScanResult {
         accrual,
         open_payment_warnings,
         overdue_publications,
+        overdue_signings,
     }))
 }

@@ -1255,3 +1255,64 @@ pub async fn payment_performance(
         })
         .collect())
 }
+
+/// Days after the award notice within which the contract must be signed (Government
+/// Procurement Law art 46).
+pub const SIGNING_DAYS_AFTER_AWARD: u64 = 30;
+
+/// Raises a warning for each awarded procedure whose contract is not signed within 30 days of
+/// the award notice, and resolves it once the contract is signed or the procedure ends.
+pub async fn scan_signing_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
+    let today = ctx.clock.today();
+    let now = ctx.clock.now();
+    let backend = ctx.db.get_database_backend();
+    let rows = query_all(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT id, procedure_no, purchaser_org_id, winner_supplier_id, award_notice_on, status \
+             FROM procedures WHERE award_notice_on IS NOT NULL",
+            [],
+        ),
+    )
+    .await?;
+    let mut open = 0;
+    for row in &rows {
+        let id: i64 = row.try_get("", "id")?;
+        let status: String = row.try_get("", "status")?;
+        let award = parse_date(&row.try_get::<String>("", "award_notice_on")?)?;
+        let deadline = award
+            .checked_add_days(chrono::Days::new(SIGNING_DAYS_AFTER_AWARD))
+            .ok_or_else(|| ApiError::internal("date out of range"))?;
+        if status == "awarded" && deadline < today {
+            warnings::raise(
+                &ctx.db,
+                Raise {
+                    rule: "contract_signing_overdue",
+                    subject_type: "procedure",
+                    subject_id: id.to_string(),
+                    responsible_org_id: row.try_get("", "purchaser_org_id")?,
+                    counterparty_org_id: row.try_get("", "winner_supplier_id")?,
+                    due_on: Some(deadline),
+                    message: format!(
+                        "procedure {}: the award notice was given on {award}; the contract was due to be signed by {deadline}",
+                        row.try_get::<String>("", "procedure_no")?
+                    ),
+                },
+                now,
+            )
+            .await?;
+            open += 1;
+        } else {
+            warnings::resolve(
+                &ctx.db,
+                "contract_signing_overdue",
+                "procedure",
+                &id.to_string(),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(open)
+}

@@ -1,0 +1,577 @@
+//! Contracts: the list (each party its own), one contract with its terms in words and its
+//! instalments (clock start, due date, paid, outstanding, overdue days, interest owed), the
+//! purchaser's payment and publication forms, and the payments due within 30 days or overdue.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::Uri;
+use axum::response::{IntoResponse, Redirect};
+use chrono::{Days, NaiveDate};
+use gpmall_mall::domain::order::{OrderAction, Party, transition};
+use gpmall_platform::identity::session::random_token;
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::pagination::PageRequest;
+use gpmall_platform::{ApiError, Ctx, Money};
+use gpmall_settlement::domain::terms::{LateInterest, PaymentMethod, PaymentTerms, Trigger};
+use gpmall_settlement::service::contracts::{self, PaymentInput};
+use serde::Deserialize;
+
+use super::{ContractRow, all_contracts, day, fill, page_number, parse_day, sum};
+use crate::web::i18n::Tr;
+use crate::web::page::{
+    Layout, OrFail, Page, PageResult, WebForm, parse_id, parse_int, parse_money, respond,
+};
+
+const PER_PAGE: u64 = 20;
+/// Payments due within this many days are listed with the overdue ones.
+const HORIZON_DAYS: u64 = 30;
+
+#[cfg(test)]
+pub const CONTRACT_STATUSES: [&str; 3] = ["active", "completed", "terminated"];
+#[cfg(test)]
+pub const TRIGGERS: [Trigger; 4] = [
+    Trigger::Signing,
+    Trigger::Delivery,
+    Trigger::Acceptance,
+    Trigger::Milestone,
+];
+#[cfg(test)]
+pub const METHODS: [PaymentMethod; 4] = [
+    PaymentMethod::OnePayment,
+    PaymentMethod::PrepaymentAndBalance,
+    PaymentMethod::Milestones,
+    PaymentMethod::Progress,
+];
+
+pub fn trigger_name(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Signing => "signing",
+        Trigger::Delivery => "delivery",
+        Trigger::Acceptance => "acceptance",
+        Trigger::Milestone => "milestone",
+    }
+}
+
+pub fn method_name(method: PaymentMethod) -> &'static str {
+    match method {
+        PaymentMethod::OnePayment => "one_payment",
+        PaymentMethod::PrepaymentAndBalance => "prepayment_and_balance",
+        PaymentMethod::Milestones => "milestones",
+        PaymentMethod::Progress => "progress",
+    }
+}
+
+/// What the viewer may do with contracts.
+pub struct Viewer {
+    pub purchaser: bool,
+    pub supplier: bool,
+    /// A purchaser's buyer publishes contracts.
+    pub may_publish: bool,
+    /// A purchaser's buyer or finance officer records payments.
+    pub may_pay: bool,
+}
+
+impl Viewer {
+    fn of(user: &Identity) -> Self {
+        let purchaser = user.org_kind == OrgKind::Purchaser;
+        Viewer {
+            purchaser,
+            supplier: user.org_kind == OrgKind::Supplier,
+            may_publish: purchaser && user.has_role(Role::Buyer),
+            may_pay: purchaser && (user.has_role(Role::Buyer) || user.has_role(Role::Finance)),
+        }
+    }
+}
+
+/// The trigger of an instalment in words (a milestone by its name).
+fn trigger_text(tr: Tr, trigger: Trigger, milestone: Option<&str>) -> String {
+    match (trigger, milestone.map(str::trim).filter(|m| !m.is_empty())) {
+        (Trigger::Milestone, Some(name)) => {
+            fill(tr, "contract.trigger.milestone_named", &[("name", &name)])
+        }
+        _ => tr
+            .t(&format!("contract.trigger.{}", trigger_name(trigger)))
+            .to_owned(),
+    }
+}
+
+/// The payment terms as sentences.
+pub fn terms_in_words(tr: Tr, terms: &PaymentTerms) -> Vec<String> {
+    let mut lines = vec![fill(
+        tr,
+        "contract.term.method",
+        &[(
+            "method",
+            &tr.t(&format!("contract.method.{}", method_name(terms.method))),
+        )],
+    )];
+    for (i, term) in terms.instalments.iter().enumerate() {
+        let trigger = trigger_text(tr, term.trigger, term.milestone.as_deref());
+        let instalment = fill(
+            tr,
+            "contract.term.instalment",
+            &[
+                ("share", &term.share_percent.normalize()),
+                ("days", &term.days_after),
+                ("trigger", &trigger),
+            ],
+        );
+        lines.push(if terms.instalments.len() > 1 {
+            format!(
+                "{} {instalment}",
+                fill(tr, "contract.term.nth", &[("n", &(i + 1))])
+            )
+        } else {
+            instalment
+        });
+    }
+    lines.push(match terms.late_interest {
+        LateInterest::Statutory => tr.t("contract.term.statutory").to_owned(),
+        LateInterest::AgreedAnnual { annual_percent } => fill(
+            tr,
+            "contract.term.agreed",
+            &[("percent", &annual_percent.normalize())],
+        ),
+    });
+    lines.push(fill(
+        tr,
+        "contract.term.acceptance_period",
+        &[("days", &terms.acceptance_period_days)],
+    ));
+    if terms.extended_term_agreed {
+        lines.push(tr.t("contract.term.extended").to_owned());
+    }
+    lines
+}
+
+// ---------------------------------------------------------------------------------------------
+// The list
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contracts.html")]
+struct ContractsPage {
+    tr: Tr,
+    layout: Layout,
+    heading: &'static str,
+    viewer: Viewer,
+    rows: Vec<ContractRow>,
+    page: u64,
+    pages: u64,
+}
+
+fn heading(user: &Identity) -> &'static str {
+    match user.org_kind {
+        OrgKind::Purchaser => "contracts.title_purchaser",
+        OrgKind::Supplier => "contracts.title_supplier",
+        _ => "contracts.title_all",
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ListQuery {
+    page: String,
+}
+
+async fn render_list(
+    ctx: &Ctx,
+    page: &Page,
+    page_no: Option<u64>,
+    error: Option<ApiError>,
+) -> PageResult {
+    let user = page.user()?;
+    let request = PageRequest::parse(page_no, Some(PER_PAGE)).or_fail(page)?;
+    let found = contracts::list(ctx, user, request).await.or_fail(page)?;
+    let mut rows = Vec::with_capacity(found.items.len());
+    for c in found.items {
+        rows.push(ContractRow::load(ctx, user, c).await.or_fail(page)?);
+    }
+    let template = ContractsPage {
+        tr: page.tr,
+        layout: page.layout_with(error.as_ref()),
+        heading: heading(user),
+        viewer: Viewer::of(user),
+        rows,
+        page: found.page,
+        pages: found.total.div_ceil(PER_PAGE),
+    };
+    Ok(respond(template, error.as_ref()))
+}
+
+/// `GET /contracts`: the viewer's contracts, newest first.
+pub async fn list(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
+    page.user()?;
+    let query = Query::<ListQuery>::try_from_uri(&uri)
+        .map(|q| q.0)
+        .unwrap_or_default();
+    render_list(&ctx, &page, page_number(&query.page), None).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// One contract
+
+/// One instalment as the page shows it.
+pub struct InstalmentLine {
+    pub seq: i32,
+    pub principal: Money,
+    /// "30 days after acceptance".
+    pub basis: String,
+    pub clock_started_on: String,
+    pub due_on: String,
+    pub paid: Money,
+    pub outstanding: Money,
+    pub overdue_days: i64,
+    pub interest_owed: Money,
+    pub overdue: bool,
+}
+
+/// An unpaid instalment to choose in the payment form.
+pub struct UnpaidChoice {
+    pub seq: String,
+    pub outstanding: Money,
+}
+
+/// The payment form as typed, with the idempotency key minted when it was first shown.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct PaymentForm {
+    csrf: String,
+    pub key: String,
+    pub amount: String,
+    pub paid_on: String,
+    pub voucher_no: String,
+    pub account: String,
+    pub instalment_seq: String,
+}
+
+impl PaymentForm {
+    fn parse(&self, tr: Tr) -> Result<PaymentInput, ApiError> {
+        let instalment_seq = match self.instalment_seq.trim() {
+            "" => None,
+            raw => Some(
+                i32::try_from(parse_int(tr, "field.instalment", raw)?).map_err(|_| {
+                    ApiError::validation(tr.f("form.not_a_whole_number", tr.t("field.instalment")))
+                })?,
+            ),
+        };
+        Ok(PaymentInput {
+            amount: parse_money(tr, "field.payment_amount", &self.amount)?,
+            paid_on: parse_day(tr, "field.paid_on", &self.paid_on)?,
+            voucher_no: self.voucher_no.trim().to_owned(),
+            account: self.account.trim().to_owned(),
+            instalment_seq,
+        })
+    }
+
+    fn usable_key(&self) -> Option<&str> {
+        let key = self.key.trim();
+        (!key.is_empty() && key.len() <= 128 && key.chars().all(|c| c.is_ascii_alphanumeric()))
+            .then_some(key)
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "contract.html")]
+struct ContractPage {
+    tr: Tr,
+    layout: Layout,
+    viewer: Viewer,
+    row: ContractRow,
+    terms: Vec<String>,
+    lines: Vec<InstalmentLine>,
+    unpaid: Vec<UnpaidChoice>,
+    form: PaymentForm,
+    /// The order behind the contract is delivered and the viewer may accept it.
+    may_accept: bool,
+    today: String,
+}
+
+impl ContractPage {
+    fn shows_payment_form(&self) -> bool {
+        self.viewer.may_pay && self.row.is_active() && self.row.outstanding.is_positive()
+    }
+
+    fn shows_publish(&self) -> bool {
+        self.viewer.may_publish
+            && self.row.c.published_on.is_none()
+            && self.row.c.status != "terminated"
+    }
+}
+
+async fn render_detail(
+    ctx: &Ctx,
+    page: &Page,
+    id: i64,
+    form: Option<PaymentForm>,
+    error: Option<ApiError>,
+) -> PageResult {
+    let user = page.user()?;
+    let contract = contracts::get(ctx, user, id).await.or_fail(page)?;
+    let row = ContractRow::load(ctx, user, contract).await.or_fail(page)?;
+    let tr = page.tr;
+    let today = ctx.clock.today();
+    let lines = row
+        .c
+        .instalments
+        .iter()
+        .map(|i| {
+            let milestone = row
+                .c
+                .terms
+                .instalments
+                .get(usize::try_from(i.seq - 1).unwrap_or(usize::MAX))
+                .and_then(|t| t.milestone.as_deref());
+            InstalmentLine {
+                seq: i.seq,
+                principal: i.principal,
+                basis: fill(
+                    tr,
+                    "contract.instalment.basis",
+                    &[
+                        ("days", &i.days_after),
+                        ("trigger", &trigger_text(tr, i.trigger, milestone)),
+                    ],
+                ),
+                clock_started_on: i.clock_started_on.map_or_else(
+                    || tr.t("contract.not_started").to_owned(),
+                    |d| d.to_string(),
+                ),
+                due_on: day(i.due_on),
+                paid: i.paid,
+                outstanding: i.outstanding,
+                overdue_days: i.overdue_days,
+                interest_owed: i.interest_owed,
+                overdue: i.outstanding.is_positive() && i.due_on.is_some_and(|d| d < today),
+            }
+        })
+        .collect();
+    let unpaid = row
+        .c
+        .instalments
+        .iter()
+        .filter(|i| i.outstanding.is_positive())
+        .map(|i| UnpaidChoice {
+            seq: i.seq.to_string(),
+            outstanding: i.outstanding,
+        })
+        .collect();
+    let mut form = form.unwrap_or_else(|| PaymentForm {
+        amount: row.outstanding.to_string(),
+        paid_on: today.to_string(),
+        account: row.c.collection_account.clone(),
+        ..PaymentForm::default()
+    });
+    if form.usable_key().is_none() {
+        form.key = random_token();
+    }
+    let may_accept = match &row.order {
+        Some(order) => {
+            user.org_kind == OrgKind::Purchaser
+                && order.purchaser_org_id == user.org_id
+                && user.has_role(Role::Buyer)
+                && transition(order.status, OrderAction::Accept, Party::Purchaser).is_ok()
+        }
+        None => false,
+    };
+    let template = ContractPage {
+        tr,
+        layout: page.layout_with(error.as_ref()),
+        viewer: Viewer::of(user),
+        terms: terms_in_words(tr, &row.c.terms),
+        row,
+        lines,
+        unpaid,
+        form,
+        may_accept,
+        today: today.to_string(),
+    };
+    Ok(respond(template, error.as_ref()))
+}
+
+/// `GET /contracts/{id}`: a party's contract (another tenant's is not found).
+pub async fn detail(State(ctx): State<Ctx>, page: Page, Path(id): Path<String>) -> PageResult {
+    page.user()?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
+    render_detail(&ctx, &page, id, None, None).await
+}
+
+/// `POST /contracts/{id}/payments`: the purchaser records a payment; refused ones come back
+/// with the service's explanation and the form as typed.
+pub async fn record_payment(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path(id): Path<String>,
+    WebForm(mut form): WebForm<PaymentForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
+    let outcome = match form.parse(page.tr) {
+        Ok(input) => {
+            let key = form.usable_key().map(str::to_owned);
+            contracts::record_payment(&ctx, user, id, input, key.as_deref()).await
+        }
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/contracts/{id}?done=payment_recorded")).into_response())
+        }
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            if error.code == "IDEMPOTENCY_KEY_REUSED" {
+                // This form already recorded a payment and was then changed: a new one needs a
+                // new key.
+                form.key = random_token();
+            }
+            render_detail(&ctx, &page, id, Some(form), Some(error)).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PublishForm {
+    csrf: String,
+    from: String,
+}
+
+/// `POST /contracts/{id}/publish`: the purchaser records the contract's publication today.
+pub async fn publish(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<PublishForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
+    let from_list = form.from == "list";
+    match contracts::publish(&ctx, user, id).await {
+        Ok(_) => {
+            let back = if from_list {
+                "/contracts".to_owned()
+            } else {
+                format!("/contracts/{id}")
+            };
+            Ok(Redirect::to(&format!("{back}?done=contract_published")).into_response())
+        }
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            if from_list {
+                render_list(&ctx, &page, None, Some(error)).await
+            } else {
+                render_detail(&ctx, &page, id, None, Some(error)).await
+            }
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Payments due
+
+/// An unpaid instalment due within the horizon or overdue.
+pub struct DueLine {
+    pub contract_id: i64,
+    pub contract_no: String,
+    pub counterparty: String,
+    pub seq: i32,
+    pub due_on: NaiveDate,
+    /// "in 3 days", "today", "12 days overdue".
+    pub when: String,
+    pub outstanding: Money,
+    pub overdue_days: i64,
+    pub interest_owed: Money,
+    pub overdue: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "payments_due.html")]
+struct PaymentsDuePage {
+    tr: Tr,
+    layout: Layout,
+    heading: &'static str,
+    intro: &'static str,
+    viewer: Viewer,
+    lines: Vec<DueLine>,
+    total_outstanding: Money,
+    total_overdue: Money,
+    total_interest: Money,
+    horizon: String,
+}
+
+/// `GET /payments-due`: every unpaid instalment due within 30 days or overdue, by due date —
+/// what the purchaser owes, or what is owed to the supplier.
+pub async fn payments_due(State(ctx): State<Ctx>, page: Page) -> PageResult {
+    let user = page.user()?;
+    let tr = page.tr;
+    let today = ctx.clock.today();
+    let horizon = today
+        .checked_add_days(Days::new(HORIZON_DAYS))
+        .unwrap_or(today);
+    let mut lines = Vec::new();
+    for contract in all_contracts(&ctx, user).await.or_fail(&page)? {
+        if contract.status != "active" {
+            continue;
+        }
+        let due: Vec<_> = contract
+            .instalments
+            .iter()
+            .filter(|i| i.outstanding.is_positive() && i.due_on.is_some_and(|d| d <= horizon))
+            .cloned()
+            .collect();
+        if due.is_empty() {
+            continue;
+        }
+        let row = ContractRow::load(&ctx, user, contract)
+            .await
+            .or_fail(&page)?;
+        let counterparty = match user.org_kind {
+            OrgKind::Purchaser => row.supplier.clone(),
+            OrgKind::Supplier => row.purchaser.clone(),
+            _ => format!("{} → {}", row.purchaser, row.supplier),
+        };
+        for i in due {
+            let Some(due_on) = i.due_on else { continue };
+            let days = (due_on - today).num_days();
+            let when = match days {
+                0 => tr.t("payments_due.today").to_owned(),
+                d if d > 0 => tr.f("payments_due.in_days", d),
+                d => tr.f("payments_due.overdue_by", -d),
+            };
+            lines.push(DueLine {
+                contract_id: row.c.id,
+                contract_no: row.c.contract_no.clone(),
+                counterparty: counterparty.clone(),
+                seq: i.seq,
+                due_on,
+                when,
+                outstanding: i.outstanding,
+                overdue_days: i.overdue_days,
+                interest_owed: i.interest_owed,
+                overdue: due_on < today,
+            });
+        }
+    }
+    lines.sort_by_key(|l| (l.due_on, l.contract_id, l.seq));
+    let (heading, intro) = match user.org_kind {
+        OrgKind::Purchaser => (
+            "payments_due.title_purchaser",
+            "payments_due.intro_purchaser",
+        ),
+        OrgKind::Supplier => ("payments_due.title_supplier", "payments_due.intro_supplier"),
+        _ => ("payments_due.title_all", "payments_due.intro_all"),
+    };
+    let template = PaymentsDuePage {
+        tr,
+        layout: page.layout(),
+        heading,
+        intro,
+        viewer: Viewer::of(user),
+        total_outstanding: sum(lines.iter().map(|l| l.outstanding)),
+        total_overdue: sum(lines.iter().filter(|l| l.overdue).map(|l| l.outstanding)),
+        total_interest: sum(lines.iter().map(|l| l.interest_owed)),
+        lines,
+        horizon: horizon.to_string(),
+    };
+    Ok(template.into_response())
+}

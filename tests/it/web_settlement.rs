@@ -1,0 +1,936 @@
+//! The settlement pages through the router, as a browser without JavaScript uses them: the
+//! purchaser's contracts, payments (refused to the wrong account) and publication, the
+//! supplier's contracts and collection account, the operator's reference rates and calendar,
+//! payment performance, warnings, guarantee letters, tenant isolation and CSRF.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use chrono::Duration;
+use gpmall::guarantee_cli::{demo_issuer_key, sign_letter};
+use gpmall_settlement::domain::guarantee::LetterKind;
+use gpmall_settlement::service::guarantees::{DEMO_SM2_ISSUER, NewLetter};
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, urlencode};
+
+const BUYER1_UNIT: &str = "重庆市江北区第一实验小学";
+
+/// A page as the browser received it.
+struct Html {
+    status: StatusCode,
+    headers: HeaderMap,
+    text: String,
+}
+
+impl Html {
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    fn set_cookies(&self) -> Vec<&str> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    }
+
+    #[track_caller]
+    fn assert_shows(&self, text: &str) -> &Self {
+        assert!(
+            self.text.contains(text),
+            "page (status {}) does not show {text:?}:\n{}",
+            self.status,
+            self.text
+        );
+        self
+    }
+
+    #[track_caller]
+    fn assert_lacks(&self, text: &str) -> &Self {
+        assert!(
+            !self.text.contains(text),
+            "page (status {}) shows {text:?}:\n{}",
+            self.status,
+            self.text
+        );
+        self
+    }
+
+    #[track_caller]
+    fn assert_status(&self, status: StatusCode) -> &Self {
+        assert_eq!(self.status, status, "page:\n{}", self.text);
+        self
+    }
+
+    /// The value of the first form field named `name`.
+    #[track_caller]
+    fn field(&self, name: &str) -> String {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self
+            .text
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no field {name} on the page:\n{}", self.text))
+            + marker.len();
+        let rest = &self.text[start..];
+        rest[..rest.find('"').unwrap()].to_owned()
+    }
+}
+
+/// One browser: keeps cookies between requests, sends a `Referer` like a browser does.
+struct Browser<'a> {
+    app: &'a TestApp,
+    cookies: BTreeMap<String, String>,
+    last_page: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Browser {
+            app,
+            cookies: BTreeMap::new(),
+            last_page: "/".to_owned(),
+        }
+    }
+
+    async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Html {
+        let mut builder = Request::builder().method(method.clone()).uri(path).header(
+            header::REFERER,
+            format!("http://localhost{}", self.last_page),
+        );
+        if !self.cookies.is_empty() {
+            let cookie = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            builder = builder.header(header::COOKIE, cookie);
+        }
+        let request = match form {
+            Some(body) => builder
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(body))
+                .unwrap(),
+            None => builder.body(Body::empty()).unwrap(),
+        };
+        let response = self.app.send(request).await;
+        let page = Html {
+            status: response.status,
+            headers: response.headers,
+            text: match response.body {
+                Value::String(text) => text,
+                Value::Null => String::new(),
+                other => other.to_string(),
+            },
+        };
+        for set in page.set_cookies() {
+            let pair = set.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            if set.contains("Max-Age=0") || value.is_empty() {
+                self.cookies.remove(name);
+            } else {
+                self.cookies.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        if method == Method::GET && page.status == StatusCode::OK {
+            self.last_page = path.to_owned();
+        }
+        page
+    }
+
+    async fn get(&mut self, path: &str) -> Html {
+        self.request(Method::GET, path, None).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Html {
+        let body = fields
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        self.request(Method::POST, path, Some(body)).await
+    }
+
+    /// Posts and follows the redirect, as a browser does after a successful form.
+    async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Html {
+        let response = self.post(path, fields).await;
+        assert_eq!(
+            response.status,
+            StatusCode::SEE_OTHER,
+            "POST {path} was not accepted:\n{}",
+            response.text
+        );
+        let to = response.location().to_owned();
+        self.get(&to).await
+    }
+
+    async fn log_in(app: &'a TestApp, username: &str) -> Browser<'a> {
+        let mut browser = Browser::new(app);
+        let form = browser.get("/login").await;
+        form.assert_status(StatusCode::OK);
+        let csrf = form.field("csrf");
+        browser
+            .submit(
+                "/login",
+                &[
+                    ("csrf", &csrf),
+                    ("next", "/"),
+                    ("username", username),
+                    ("password", gpmall::seed::DEMO_PASSWORD),
+                ],
+            )
+            .await;
+        browser
+    }
+
+    /// The session's CSRF token, from the logout form every logged-in page carries.
+    async fn csrf(&mut self) -> String {
+        self.get("/").await.field("csrf")
+    }
+}
+
+/// Places an order for `price` × 1 from supplier1's new product; returns the order id.
+async fn order(app: &TestApp, buyer: &str, price: &str) -> i64 {
+    let token = app.login(buyer).await;
+    let line = app
+        .new_budget_line(
+            &token,
+            &format!("S-{}", uuid::Uuid::new_v4().simple()),
+            "10000000.00",
+        )
+        .await;
+    let product = app
+        .listed_product("supplier1", price, 100, "A02010105")
+        .await;
+    let r = app
+        .place_order(
+            &token,
+            &uuid::Uuid::new_v4().to_string(),
+            &json!({"budget_line_id": line, "lines": [{"product_id": product, "quantity": 1}],
+                    "delivery_address": "江北区"}),
+        )
+        .await;
+    r.assert_status(StatusCode::CREATED);
+    r.body["orders"][0]["id"].as_i64().unwrap()
+}
+
+async fn advance(app: &TestApp, order_id: i64, actions: &[(&str, &str)]) {
+    for (who, action) in actions {
+        let token = app.login(who).await;
+        let body = if *action == "accept" {
+            json!({"acceptance_date": app.ctx.clock.today().to_string(), "notes": "合格"})
+        } else {
+            json!({})
+        };
+        app.order_action(&token, order_id, action, body)
+            .await
+            .assert_status(StatusCode::OK);
+    }
+}
+
+/// The buyer's newest contract as the API shows it.
+async fn contract_of(app: &TestApp, buyer: &str) -> Value {
+    let token = app.login(buyer).await;
+    let list = app.get("/api/v1/contracts", Some(&token)).await;
+    list.assert_status(StatusCode::OK);
+    list.body["items"][0].clone()
+}
+
+fn supplier1_name() -> &'static str {
+    gpmall::demo_data::suppliers()[0].name
+}
+
+/// Ordered, confirmed, shipped, delivered and accepted today: one instalment due in 30 days.
+async fn accepted_contract(app: &TestApp, buyer: &str, price: &str) -> Value {
+    let id = order(app, buyer, price).await;
+    advance(
+        app,
+        id,
+        &[
+            ("supplier1", "confirm"),
+            ("supplier1", "ship"),
+            ("supplier1", "deliver"),
+            (buyer, "accept"),
+        ],
+    )
+    .await;
+    contract_of(app, buyer).await
+}
+
+#[tokio::test]
+async fn the_buyer_pays_and_publishes_its_contract_through_the_pages() {
+    let app = TestApp::spawn().await;
+    let contract = accepted_contract(&app, "buyer1", "100000.00").await;
+    let id = contract["id"].as_i64().unwrap();
+    let number = contract["contract_no"].as_str().unwrap().to_owned();
+    let account = contract["collection_account"].as_str().unwrap().to_owned();
+    let mut buyer = Browser::log_in(&app, "buyer1").await;
+
+    // The list: number, supplier, amount, status, the publication deadline with its button.
+    let list = buyer.get("/contracts").await;
+    list.assert_status(StatusCode::OK)
+        .assert_shows("本单位合同")
+        .assert_shows(&number)
+        .assert_shows(supplier1_name())
+        .assert_shows("¥100000.00")
+        .assert_shows("履行中")
+        .assert_shows("须于 2026-03-04 前公开")
+        .assert_shows(&format!("action=\"/contracts/{id}/publish\""))
+        .assert_shows("href=\"/contracts\"");
+
+    // The contract: terms in words, the instalment with its clock and due date.
+    let page = buyer.get(&format!("/contracts/{id}")).await;
+    page.assert_status(StatusCode::OK)
+        .assert_shows("付款方式：一次性付款。")
+        .assert_shows("验收后 30 日内支付合同金额的 100%")
+        .assert_shows("每日万分之五")
+        .assert_shows("验收后 30 日")
+        .assert_shows("2026-04-01")
+        .assert_shows("登记付款");
+    assert_eq!(page.field("account"), account, "prefilled with the account");
+    let key = page.field("key");
+    let csrf = page.field("csrf");
+
+    // A payment to another account is refused with the reason and the form as typed.
+    let wrong = buyer
+        .post(
+            &format!("/contracts/{id}/payments"),
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("amount", "40000.00"),
+                ("paid_on", "2026-03-02"),
+                ("voucher_no", "PZ-1"),
+                ("account", "6222000000000000"),
+                ("instalment_seq", ""),
+            ],
+        )
+        .await;
+    wrong
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_shows("data-code=\"WRONG_COLLECTION_ACCOUNT\"")
+        .assert_shows("只能支付到合同约定的收款账户")
+        .assert_shows(&account)
+        .assert_shows("value=\"PZ-1\"")
+        .assert_shows("value=\"6222000000000000\"");
+
+    // To the collection account it is recorded.
+    let paid = buyer
+        .submit(
+            &format!("/contracts/{id}/payments"),
+            &[
+                ("csrf", &csrf),
+                ("key", &wrong.field("key")),
+                ("amount", "40000.00"),
+                ("paid_on", "2026-03-02"),
+                ("voucher_no", "PZ-1"),
+                ("account", &account),
+                ("instalment_seq", "1"),
+            ],
+        )
+        .await;
+    paid.assert_status(StatusCode::OK)
+        .assert_shows("付款已登记")
+        .assert_shows("¥40000.00")
+        .assert_shows("¥60000.00");
+    let after = app
+        .get(
+            &format!("/api/v1/contracts/{id}"),
+            Some(&app.login("buyer1").await),
+        )
+        .await;
+    assert_eq!(after.body["paid"], "40000.00");
+
+    // What is due within 30 days, with totals.
+    buyer
+        .get("/payments-due")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows(&number)
+        .assert_shows("2026-04-01")
+        .assert_shows("30 天后到期")
+        .assert_shows("¥60000.00");
+
+    // Publication, from the list.
+    let published = buyer
+        .submit(
+            &format!("/contracts/{id}/publish"),
+            &[("csrf", &csrf), ("from", "list")],
+        )
+        .await;
+    published
+        .assert_shows("已登记合同公开")
+        .assert_shows("已于 2026-03-02 公开")
+        .assert_lacks(&format!("action=\"/contracts/{id}/publish\""));
+    // Publishing twice is refused on the page, not with a crash.
+    buyer
+        .post(
+            &format!("/contracts/{id}/publish"),
+            &[("csrf", &csrf), ("from", "detail")],
+        )
+        .await
+        .assert_status(StatusCode::CONFLICT)
+        .assert_shows("data-code=\"INVALID_TRANSITION\"");
+
+    // The rest, on time: the purchaser's on-time share is 100%.
+    let page = buyer.get(&format!("/contracts/{id}")).await;
+    buyer
+        .submit(
+            &format!("/contracts/{id}/payments"),
+            &[
+                ("csrf", &csrf),
+                ("key", &page.field("key")),
+                ("amount", "60000.00"),
+                ("paid_on", "2026-03-02"),
+                ("voucher_no", "PZ-2"),
+                ("account", &account),
+            ],
+        )
+        .await
+        .assert_shows("已付清")
+        .assert_lacks(&format!("action=\"/contracts/{id}/payments\""));
+    buyer
+        .get("/performance")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows(BUYER1_UNIT)
+        .assert_shows("100.0%");
+    let mut operator = Browser::log_in(&app, "operator").await;
+    operator
+        .get("/performance")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("各采购单位")
+        .assert_shows(BUYER1_UNIT)
+        .assert_shows("100.0%");
+
+    // The English switch.
+    buyer.get(&format!("/lang/en?next=/contracts/{id}")).await;
+    buyer
+        .get(&format!("/contracts/{id}"))
+        .await
+        .assert_shows("<html lang=\"en\">")
+        .assert_shows("Paid in full")
+        .assert_shows("100% within 30 days after acceptance")
+        .assert_shows("Interest owed")
+        .assert_lacks("逾期利息");
+}
+
+#[tokio::test]
+async fn forms_without_the_csrf_token_are_refused() {
+    let app = TestApp::spawn().await;
+    let contract = accepted_contract(&app, "buyer1", "1000.00").await;
+    let id = contract["id"].as_i64().unwrap();
+    let account = contract["collection_account"].as_str().unwrap().to_owned();
+    let mut buyer = Browser::log_in(&app, "buyer1").await;
+    for csrf in [None, Some("0".repeat(64))] {
+        let mut fields = vec![
+            ("amount", "1000.00"),
+            ("paid_on", "2026-03-02"),
+            ("voucher_no", "PZ-9"),
+            ("account", account.as_str()),
+        ];
+        if let Some(token) = &csrf {
+            fields.push(("csrf", token));
+        }
+        buyer
+            .post(&format!("/contracts/{id}/payments"), &fields)
+            .await
+            .assert_status(StatusCode::FORBIDDEN)
+            .assert_shows("表单已失效，请刷新页面后重新提交");
+        buyer
+            .post(&format!("/contracts/{id}/publish"), &fields)
+            .await
+            .assert_status(StatusCode::FORBIDDEN);
+    }
+    let mut operator = Browser::log_in(&app, "operator").await;
+    operator
+        .post(
+            "/operator/rates",
+            &[
+                ("kind", "lpr_1y"),
+                ("effective_from", "2026-03-20"),
+                ("percent", "2.9"),
+                ("announced_by", "x"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    let view = app
+        .get(
+            &format!("/api/v1/contracts/{id}"),
+            Some(&app.login("buyer1").await),
+        )
+        .await;
+    assert_eq!(view.body["paid"], "0.00");
+    assert!(view.body["published_on"].is_null());
+}
+
+#[tokio::test]
+async fn the_supplier_sees_what_is_owed_and_sets_its_collection_account() {
+    let app = TestApp::spawn().await;
+    let contract = accepted_contract(&app, "buyer1", "5000.00").await;
+    let id = contract["id"].as_i64().unwrap();
+    let number = contract["contract_no"].as_str().unwrap().to_owned();
+    let mut supplier = Browser::log_in(&app, "supplier1").await;
+
+    supplier
+        .get("/contracts")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("我的合同")
+        .assert_shows(&number)
+        .assert_shows(BUYER1_UNIT)
+        .assert_shows("2026-04-01")
+        .assert_lacks("/publish\"");
+    supplier
+        .get(&format!("/contracts/{id}"))
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("2026-04-01")
+        .assert_shows("¥5000.00")
+        .assert_lacks("/payments\"")
+        .assert_shows("href=\"/supplier/account\"");
+    supplier
+        .get("/payments-due")
+        .await
+        .assert_shows("应收款项")
+        .assert_shows(&number)
+        .assert_shows(BUYER1_UNIT);
+
+    // The collection account.
+    let form = supplier.get("/supplier/account").await;
+    form.assert_status(StatusCode::OK)
+        .assert_shows("收款账户")
+        .assert_shows(&number)
+        .assert_shows(contract["collection_account"].as_str().unwrap());
+    let csrf = form.field("csrf");
+    let refused = supplier
+        .post(
+            "/supplier/account",
+            &[
+                ("csrf", &csrf),
+                ("account_name", supplier1_name()),
+                ("bank_name", "中国工商银行重庆江北支行"),
+                ("account_no", "123"),
+            ],
+        )
+        .await;
+    refused
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("填写的内容有误")
+        .assert_shows("value=\"123\"");
+    supplier
+        .submit(
+            "/supplier/account",
+            &[
+                ("csrf", &csrf),
+                ("account_name", supplier1_name()),
+                ("bank_name", "中国工商银行重庆江北支行"),
+                ("account_no", "6217 0000 1234 5678"),
+            ],
+        )
+        .await
+        .assert_shows("收款账户已保存");
+
+    // Another supplier does not learn the contract exists; a supplier cannot pay.
+    let mut other = Browser::log_in(&app, "supplier2").await;
+    other
+        .get(&format!("/contracts/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    other
+        .get("/contracts")
+        .await
+        .assert_lacks(&number)
+        .assert_shows("暂无合同");
+    let csrf = supplier.csrf().await;
+    supplier
+        .post(
+            &format!("/contracts/{id}/payments"),
+            &[
+                ("csrf", &csrf),
+                ("amount", "1.00"),
+                ("paid_on", "2026-03-02"),
+                ("voucher_no", "X"),
+                ("account", "6217000012345678"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    // Buyers have no collection account page.
+    let mut buyer = Browser::log_in(&app, "buyer2").await;
+    buyer
+        .get(&format!("/contracts/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    buyer
+        .get("/supplier/account")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_operator_records_a_rate_and_loads_a_calendar_year() {
+    let app = TestApp::spawn().await;
+    let mut operator = Browser::log_in(&app, "operator").await;
+    let home = operator.get("/").await;
+    home.assert_shows("href=\"/operator/rates\"")
+        .assert_shows("href=\"/operator/calendar\"");
+
+    let rates = operator.get("/operator/rates").await;
+    rates
+        .assert_status(StatusCode::OK)
+        .assert_shows("一年期 LPR")
+        .assert_shows("3.00%");
+    let csrf = rates.field("csrf");
+    operator
+        .post(
+            "/operator/rates",
+            &[
+                ("csrf", &csrf),
+                ("kind", "lpr_1y"),
+                ("effective_from", "2026-03-20"),
+                ("percent", "abc"),
+                ("announced_by", "全国银行间同业拆借中心公告"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("须填写百分数")
+        .assert_shows("value=\"abc\"");
+    operator
+        .submit(
+            "/operator/rates",
+            &[
+                ("csrf", &csrf),
+                ("kind", "lpr_1y"),
+                ("effective_from", "2026-03-20"),
+                ("percent", "2.95"),
+                ("announced_by", "全国银行间同业拆借中心公告"),
+            ],
+        )
+        .await
+        .assert_shows("参考利率已录入")
+        .assert_shows("2026-03-20")
+        .assert_shows("2.95%")
+        .assert_shows("全国银行间同业拆借中心公告");
+
+    // A category's default terms: beyond the SME limit is refused with the clause.
+    let csrf = operator.csrf().await;
+    let terms = |days: &'static str| {
+        [
+            ("category", "A02010105"),
+            ("days_after", days),
+            ("acceptance_period_days", "5"),
+            ("annual_percent", ""),
+        ]
+    };
+    let mut fields = terms("45").to_vec();
+    fields.push(("csrf", &csrf));
+    operator
+        .post("/operator/default-terms", &fields)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("data-code=\"TERMS_INVALID\"")
+        .assert_shows("付款条款不符合规定")
+        .assert_shows("value=\"45\"");
+    let mut fields = terms("20").to_vec();
+    fields.push(("csrf", &csrf));
+    operator
+        .submit("/operator/default-terms", &fields)
+        .await
+        .assert_shows("默认付款条款已保存");
+    let order_id = order(&app, "buyer1", "800.00").await;
+    advance(&app, order_id, &[("supplier1", "confirm")]).await;
+    let contract = contract_of(&app, "buyer1").await;
+    assert_eq!(contract["terms"]["instalments"][0]["days_after"], 20);
+    assert_eq!(contract["terms"]["acceptance_period_days"], 5);
+    Browser::log_in(&app, "buyer1")
+        .await
+        .get(&format!("/contracts/{}", contract["id"]))
+        .await
+        .assert_shows("验收后 20 日内支付合同金额的 100%")
+        .assert_shows("验收期：送达后 5 日内。")
+        .assert_shows("尚未起算");
+
+    // The years loaded, with origin and source.
+    let calendar = operator.get("/operator/calendar").await;
+    calendar.assert_status(StatusCode::OK);
+    for year in 2020..=2026 {
+        calendar.assert_shows(&format!("<strong>{year}</strong>"));
+    }
+    calendar
+        .assert_shows("系统内置")
+        .assert_shows("国办发明电")
+        .assert_shows("value=\"2027\"");
+    // A weekday listed as an adjusted working day is refused with the reason.
+    let csrf = calendar.field("csrf");
+    operator
+        .post(
+            "/operator/calendar",
+            &[
+                ("csrf", &csrf),
+                ("year", "2027"),
+                ("holidays", "2027-01-01"),
+                ("workdays", "2027-02-03"),
+                ("source", "测试通知"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("填写的内容有误")
+        .assert_shows("2027-02-03");
+    let loaded = operator
+        .submit(
+            "/operator/calendar",
+            &[
+                ("csrf", &csrf),
+                ("year", "2027"),
+                ("holidays", "2027-01-01\n2027-02-05, 2027-02-08"),
+                ("workdays", "2027-02-06"),
+                (
+                    "source",
+                    "国务院办公厅关于2027年部分节假日安排的通知（测试）",
+                ),
+            ],
+        )
+        .await;
+    loaded
+        .assert_shows("年度日历已载入")
+        .assert_shows("<strong>2027</strong>")
+        .assert_shows("运营人员上传")
+        .assert_shows("2027年部分节假日安排");
+    let working = app
+        .get("/api/v1/calendar/is-working-day?date=2027-02-06", None)
+        .await;
+    assert_eq!(working.body["working"], true);
+
+    // Other users cannot see or use these pages.
+    let mut buyer = Browser::log_in(&app, "buyer1").await;
+    buyer
+        .get("/operator/rates")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+    buyer
+        .get("/")
+        .await
+        .assert_lacks("href=\"/operator/rates\"")
+        .assert_shows("href=\"/contracts\"")
+        .assert_shows("href=\"/payments-due\"");
+    let csrf = buyer.csrf().await;
+    buyer
+        .post(
+            "/operator/calendar",
+            &[
+                ("csrf", &csrf),
+                ("year", "2028"),
+                ("holidays", "2028-01-03"),
+                ("source", "x"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn both_parties_see_an_overdue_payment_warning_until_it_is_paid() {
+    let app = TestApp::spawn().await;
+    let contract = accepted_contract(&app, "buyer2", "2000.00").await;
+    let id = contract["id"].as_i64().unwrap();
+    let number = contract["contract_no"].as_str().unwrap().to_owned();
+    let account = contract["collection_account"].as_str().unwrap().to_owned();
+    // Ten days past the due date of 2026-04-01.
+    app.clock
+        .set(crate::support::start_time() + Duration::days(40));
+    let operator = app.login("operator").await;
+    app.post("/api/v1/settlement/scan", Some(&operator), &json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+
+    let mut buyer = Browser::log_in(&app, "buyer2").await;
+    buyer
+        .get("/contracts")
+        .await
+        .assert_shows("¥2000.00")
+        .assert_shows("¥10.00"); // 2000 × 0.05% × 10 days
+    buyer
+        .get("/payments-due")
+        .await
+        .assert_shows("已逾期 10 天")
+        .assert_shows(&number);
+    buyer
+        .get("/warnings")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("付款逾期")
+        .assert_shows(&number)
+        .assert_shows(&format!("href=\"/contracts/{id}\""));
+    let mut supplier = Browser::log_in(&app, "supplier1").await;
+    supplier.get("/warnings").await.assert_shows("付款逾期");
+    Browser::log_in(&app, "buyer1")
+        .await
+        .get("/warnings")
+        .await
+        .assert_lacks(&number);
+
+    let page = buyer.get(&format!("/contracts/{id}")).await;
+    page.assert_shows("已逾期").assert_shows("¥10.00");
+    buyer
+        .submit(
+            &format!("/contracts/{id}/payments"),
+            &[
+                ("csrf", &page.field("csrf")),
+                ("key", &page.field("key")),
+                ("amount", "2000.00"),
+                ("paid_on", "2026-04-11"),
+                ("voucher_no", "PZ-OVERDUE"),
+                ("account", &account),
+            ],
+        )
+        .await
+        .assert_shows("付款已登记");
+    app.post("/api/v1/settlement/scan", Some(&operator), &json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    // The payment warning is resolved; the contract is still unpublished.
+    let open = buyer.get("/warnings").await;
+    open.assert_lacks("付款逾期")
+        .assert_shows("合同逾期未公开")
+        .assert_shows("href=\"/warnings?resolved=1\"");
+    buyer
+        .submit(
+            &format!("/contracts/{id}/publish"),
+            &[("csrf", &open.field("csrf")), ("from", "detail")],
+        )
+        .await
+        .assert_shows("已登记合同公开");
+    buyer
+        .get("/warnings")
+        .await
+        .assert_shows("没有未解除的预警");
+    buyer
+        .get("/warnings?resolved=1")
+        .await
+        .assert_shows("付款逾期")
+        .assert_shows("合同逾期未公开")
+        .assert_shows("已解除");
+    // Paid 10 days late: none of the one instalment paid on time.
+    Browser::log_in(&app, "regulator")
+        .await
+        .get("/performance")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("0.0%");
+}
+
+#[tokio::test]
+async fn a_supplier_registers_a_signed_guarantee_letter_on_the_page() {
+    let app = TestApp::spawn().await;
+    let buyer_org = app
+        .get("/api/v1/auth/me", Some(&app.login("buyer1").await))
+        .await
+        .body["org_id"]
+        .as_i64()
+        .unwrap();
+    let supplier_org = app
+        .get("/api/v1/auth/me", Some(&app.login("supplier1").await))
+        .await
+        .body["org_id"]
+        .as_i64()
+        .unwrap();
+    let letter = NewLetter {
+        issuer: DEMO_SM2_ISSUER.to_owned(),
+        letter_no: "BH-WEB-001".to_owned(),
+        kind: LetterKind::Bid,
+        beneficiary_org_id: buyer_org,
+        applicant_org_id: supplier_org,
+        amount: "20000.00".parse().unwrap(),
+        valid_from: "2026-03-01".parse().unwrap(),
+        valid_until: "2026-09-30".parse().unwrap(),
+        project_ref: Some("JBCG-2026-017".to_owned()),
+        signature: String::new(),
+    };
+    let signed = sign_letter(&demo_issuer_key(DEMO_SM2_ISSUER).unwrap(), letter).unwrap();
+    let json_text = serde_json::to_string_pretty(&signed).unwrap();
+    let mut tampered = serde_json::to_value(&signed).unwrap();
+    tampered["amount"] = json!("200000.00");
+
+    let mut supplier = Browser::log_in(&app, "supplier1").await;
+    let page = supplier.get("/guarantees").await;
+    page.assert_status(StatusCode::OK)
+        .assert_shows("暂无保函")
+        .assert_shows(&format!("本单位编号：{supplier_org}"));
+    let csrf = page.field("csrf");
+    supplier
+        .post("/guarantees", &[("csrf", &csrf), ("letter", "{not json")])
+        .await
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("不是有效的 JSON");
+    supplier
+        .post(
+            "/guarantees",
+            &[("csrf", &csrf), ("letter", &tampered.to_string())],
+        )
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_shows("data-code=\"SIGNATURE_INVALID\"")
+        .assert_shows("保函内容或签名与出具机构公钥不符");
+    supplier
+        .submit("/guarantees", &[("csrf", &csrf), ("letter", &json_text)])
+        .await
+        .assert_shows("保函验签通过，已登记")
+        .assert_shows("BH-WEB-001")
+        .assert_shows(DEMO_SM2_ISSUER)
+        .assert_shows("¥20000.00")
+        .assert_shows("有效");
+
+    // The beneficiary sees it too (no registration form); others do not.
+    Browser::log_in(&app, "buyer1")
+        .await
+        .get("/guarantees")
+        .await
+        .assert_shows("BH-WEB-001")
+        .assert_shows("受益保函")
+        .assert_lacks("name=\"letter\"");
+    Browser::log_in(&app, "buyer2")
+        .await
+        .get("/guarantees")
+        .await
+        .assert_lacks("BH-WEB-001");
+    // Deposits: nothing recorded yet.
+    supplier
+        .get("/deposits")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("我的保证金")
+        .assert_shows("暂无保证金");
+}
+
+#[tokio::test]
+async fn settlement_pages_need_a_login() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::new(&app);
+    for path in [
+        "/contracts",
+        "/contracts/1",
+        "/payments-due",
+        "/performance",
+        "/warnings",
+        "/supplier/account",
+        "/operator/rates",
+        "/operator/calendar",
+        "/deposits",
+        "/guarantees",
+    ] {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(page.location(), format!("/login?next={path}"));
+    }
+}
