@@ -67,6 +67,8 @@ CREATE TABLE contract_instalments (
     UNIQUE (contract_id, seq)
 );
 CREATE INDEX contract_instalments_due ON contract_instalments(due_on);
+CREATE INDEX contract_instalments_accruing ON contract_instalments(due_on)
+    WHERE paid_fen < principal_fen OR interest_as_of IS NULL;
 CREATE TABLE contract_payments (
     id {ID},
     contract_id BIGINT NOT NULL REFERENCES contracts(id),

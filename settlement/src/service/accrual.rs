@@ -21,7 +21,7 @@ pub struct AccrualSummary {
     /// Instalments past their due date and not fully paid.
     pub overdue_instalments: i64,
     pub overdue: Money,
-    /// Interest owed on all instalments, as stored after this run.
+    /// Interest on the instalments past their due date, as stored after this run.
     pub interest: Money,
 }
 
@@ -41,24 +41,18 @@ pub async fn accrue<C: ConnectionTrait>(
         _ => accrue_portable(conn, &today).await?,
     };
     let backend = conn.get_database_backend();
-    let overdue = query_one(
+    // Rows with interest or still accruing: the partial index on accruing instalments and the
+    // rows the accrual has touched, rather than every instalment.
+    let totals = query_one(
         conn,
         stmt(
             backend,
-            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(i.principal_fen - i.paid_fen), 0) AS BIGINT) AS fen \
+            "SELECT CAST(COALESCE(SUM(CASE WHEN i.paid_fen < i.principal_fen AND c.status = 'active' THEN 1 ELSE 0 END), 0) AS BIGINT) AS n, \
+             CAST(COALESCE(SUM(CASE WHEN i.paid_fen < i.principal_fen AND c.status = 'active' THEN i.principal_fen - i.paid_fen ELSE 0 END), 0) AS BIGINT) AS overdue_fen, \
+             CAST(COALESCE(SUM(i.interest_fen), 0) AS BIGINT) AS interest_fen \
              FROM contract_instalments i JOIN contracts c ON c.id = i.contract_id \
-             WHERE i.due_on < ? AND i.paid_fen < i.principal_fen AND c.status = 'active'",
+             WHERE i.due_on < ? AND (i.paid_fen < i.principal_fen OR i.interest_as_of IS NULL OR i.interest_fen > 0)",
             [today.clone().into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::internal("no summary row"))?;
-    let interest = query_one(
-        conn,
-        stmt(
-            backend,
-            "SELECT CAST(COALESCE(SUM(interest_fen), 0) AS BIGINT) AS fen FROM contract_instalments",
-            [],
         ),
     )
     .await?
@@ -66,9 +60,9 @@ pub async fn accrue<C: ConnectionTrait>(
     Ok(AccrualSummary {
         as_of,
         rows_updated,
-        overdue_instalments: overdue.try_get("", "n")?,
-        overdue: Money::from_fen(overdue.try_get("", "fen")?),
-        interest: Money::from_fen(interest.try_get("", "fen")?),
+        overdue_instalments: totals.try_get("", "n")?,
+        overdue: Money::from_fen(totals.try_get("", "overdue_fen")?),
+        interest: Money::from_fen(totals.try_get("", "interest_fen")?),
     })
 }
 
