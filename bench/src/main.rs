@@ -63,6 +63,10 @@ struct Cli {
     /// workload used more than 10% of the CPUs during a measurement.
     #[arg(long, global = true, default_value_t = 4)]
     max_retries: usize,
+    /// An extra setting for the service, KEY=VALUE (repeatable), e.g.
+    /// `GPMALL_DB_MAX_CONNECTIONS=8`. Results with it are an experiment, not the benchmark.
+    #[arg(long, global = true)]
+    gpmall_env: Vec<String>,
     /// Products to seed.
     #[arg(long, global = true, default_value_t = 100_000)]
     products: i64,
@@ -168,7 +172,22 @@ async fn main() -> anyhow::Result<()> {
         redis_url: cli.redis_url.clone(),
         cache_prefix: cache_prefix.clone(),
         workdir: workdir.clone(),
+        extra_env: cli
+            .gpmall_env
+            .iter()
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .with_context(|| format!("--gpmall-env {kv:?}: write KEY=VALUE"))
+            })
+            .collect::<anyhow::Result<_>>()?,
     };
+    if !launch.extra_env.is_empty() {
+        println!(
+            "EXPERIMENT: extra gpmall settings {:?} (not the benchmark's configuration)",
+            launch.extra_env
+        );
+    }
     let result = run(&cli, &launch).await;
     if let Err(error) = clean_redis(&cli.redis_url, &cache_prefix).await {
         eprintln!("could not remove the bench keys {cache_prefix}* from Redis: {error}");

@@ -1,5 +1,7 @@
 //! Search: `GET /api/v1/catalog/products` for three classes of query, beside the anchor, the same
-//! logical query as `name ILIKE '%…%'` SQL with a pg_trgm GIN index, on the same data.
+//! logical query as `name ILIKE '%…%'` SQL with a pg_trgm GIN index, on the same data, timed from
+//! here through a connection pool of the same size as the HTTP clients: once for the page alone
+//! (`anchor_*`) and once with the exact total the service's page carries (`anchor_counted_*`).
 //!
 //! The service caches search results under a generation counter that every product change
 //! bumps. To time the database path, each pass bumps that counter in Redis (exactly what a
@@ -162,9 +164,10 @@ impl Case {
     }
 
     /// The anchor: every word of the query as `name ILIKE '%word%'` (the seeded names carry
-    /// brand, model and product noun), the same filters, joins, columns and total count as the
-    /// service's query, ordered by price (by id for no query and `newest`).
-    fn anchor(&self, page: u64) -> Statement {
+    /// brand, model and product noun), the same filters, joins and columns as the service's
+    /// query, ordered by price (by id for no query and `newest`). `counted` adds the total
+    /// number of matches as the service's page carries it (`COUNT(*) OVER ()`).
+    fn anchor(&self, page: u64, counted: bool) -> Statement {
         let mut conditions = vec![
             "p.status = 'listed'".to_owned(),
             "o.credit_status = 'good'".to_owned(),
@@ -200,8 +203,13 @@ impl Case {
         };
         let limit = param(&mut values, (PER_PAGE as i64).into());
         let offset = param(&mut values, (((page - 1) * PER_PAGE) as i64).into());
+        let count = if counted {
+            ", COUNT(*) OVER () AS total_matches"
+        } else {
+            ""
+        };
         let sql = format!(
-            "SELECT {PRODUCT_COLUMNS}, COUNT(*) OVER () AS total_matches FROM products p \
+            "SELECT {PRODUCT_COLUMNS}{count} FROM products p \
              JOIN organizations o ON o.id = p.supplier_id JOIN categories c ON c.code = p.category_code \
              WHERE {} ORDER BY {order} LIMIT {limit} OFFSET {offset}",
             conditions.join(" AND ")
@@ -218,6 +226,7 @@ pub const ANCHOR_DDL: &str = "CREATE EXTENSION IF NOT EXISTS pg_trgm;\n\
 enum Target {
     Http,
     Anchor,
+    AnchorCounted,
 }
 
 struct Driver {
@@ -266,8 +275,9 @@ impl Driver {
                                 );
                             }
                         }
-                        Target::Anchor => {
-                            db.query_all_raw(job.case.anchor(job.page)).await?;
+                        Target::Anchor | Target::AnchorCounted => {
+                            let counted = target == Target::AnchorCounted;
+                            db.query_all_raw(job.case.anchor(job.page, counted)).await?;
                         }
                     }
                     out.entry(job.case.class)
@@ -356,7 +366,7 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
             .await?
             .json()
             .await?;
-        let rows = driver.db.query_all_raw(case.anchor(1)).await?;
+        let rows = driver.db.query_all_raw(case.anchor(1, true)).await?;
         let anchor_total: i64 = match rows.first() {
             Some(row) => row.try_get("", "total_matches")?,
             None => 0,
@@ -374,9 +384,8 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
     let mut discarded = 0;
     while run <= options.runs {
         let passes = if run == 0 { 2 } else { options.passes };
-        let mut cold: BTreeMap<&'static str, Latencies> = BTreeMap::new();
-        let mut cached: BTreeMap<&'static str, Latencies> = BTreeMap::new();
-        let mut anchor: BTreeMap<&'static str, Latencies> = BTreeMap::new();
+        // By kind (uncached, cached, anchor, counted anchor), then by class.
+        let mut measured: [BTreeMap<&'static str, Latencies>; 4] = Default::default();
         let mut cold_hits = 0;
         let mut cold_misses = 0;
         if run > 0 {
@@ -391,17 +400,20 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
                 .await
                 .context("bumping the catalogue generation in Redis")?;
             let (hits_before, misses_before) = cache_counters(&driver.client, &driver.base).await?;
-            for (class, l) in driver.sweep(Target::Http, &jobs).await? {
-                cold.entry(class).or_default().extend(&l);
-            }
+            let uncached = driver.sweep(Target::Http, &jobs).await?;
             let (hits_after, misses_after) = cache_counters(&driver.client, &driver.base).await?;
             cold_hits += hits_after - hits_before;
             cold_misses += misses_after - misses_before;
-            for (class, l) in driver.sweep(Target::Http, &jobs).await? {
-                cached.entry(class).or_default().extend(&l);
-            }
-            for (class, l) in driver.sweep(Target::Anchor, &jobs).await? {
-                anchor.entry(class).or_default().extend(&l);
+            let sweeps = [
+                uncached,
+                driver.sweep(Target::Http, &jobs).await?,
+                driver.sweep(Target::Anchor, &jobs).await?,
+                driver.sweep(Target::AnchorCounted, &jobs).await?,
+            ];
+            for (kind, sweep) in sweeps.into_iter().enumerate() {
+                for (class, l) in sweep {
+                    measured[kind].entry(class).or_default().extend(&l);
+                }
             }
         }
         let other = tracker.stop().await.other_pct();
@@ -424,37 +436,35 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
                 "WARNING: {cold_hits} of the uncached requests were cache hits; the generation key may have moved"
             );
         }
-        let mut all = (
-            Latencies::default(),
-            Latencies::default(),
-            Latencies::default(),
-        );
-        for class in CLASSES {
-            let (c, h, a) = (&cold[class], &cached[class], &anchor[class]);
-            all.0.extend(c);
-            all.1.extend(h);
-            all.2.extend(a);
+        for class in CLASSES.into_iter().chain(["all"]) {
+            let pick = |kind: usize| -> Latencies {
+                let mut l = Latencies::default();
+                for (c, latencies) in &measured[kind] {
+                    if class == "all" || *c == class {
+                        l.extend(latencies);
+                    }
+                }
+                l
+            };
+            let [uncached, cached, anchor, counted] = [pick(0), pick(1), pick(2), pick(3)];
+            let cache_check = if class == "all" {
+                format!(" cache_misses={cold_misses} cache_hits={cold_hits}")
+            } else {
+                String::new()
+            };
             println!(
-                "search class={class} run={run} search_p99_ms={:.2} search_p50_ms={:.2} search_cached_p99_ms={:.2} search_cached_p50_ms={:.2} anchor_p99_ms={:.2} anchor_p50_ms={:.2} n={}",
-                ms(c, 99.0),
-                ms(c, 50.0),
-                ms(h, 99.0),
-                ms(h, 50.0),
-                ms(a, 99.0),
-                ms(a, 50.0),
-                c.len()
+                "search class={class} run={run} search_p99_ms={:.2} search_p50_ms={:.2} search_cached_p99_ms={:.2} search_cached_p50_ms={:.2} anchor_p99_ms={:.2} anchor_p50_ms={:.2} anchor_counted_p99_ms={:.2} anchor_counted_p50_ms={:.2} n={}{cache_check}",
+                ms(&uncached, 99.0),
+                ms(&uncached, 50.0),
+                ms(&cached, 99.0),
+                ms(&cached, 50.0),
+                ms(&anchor, 99.0),
+                ms(&anchor, 50.0),
+                ms(&counted, 99.0),
+                ms(&counted, 50.0),
+                uncached.len()
             );
         }
-        println!(
-            "search class=all run={run} search_p99_ms={:.2} search_p50_ms={:.2} search_cached_p99_ms={:.2} search_cached_p50_ms={:.2} anchor_p99_ms={:.2} anchor_p50_ms={:.2} n={} cache_misses={cold_misses} cache_hits={cold_hits}",
-            ms(&all.0, 99.0),
-            ms(&all.0, 50.0),
-            ms(&all.1, 99.0),
-            ms(&all.1, 50.0),
-            ms(&all.2, 99.0),
-            ms(&all.2, 50.0),
-            all.0.len()
-        );
         println!("  other workloads used {other:.0}% of the CPUs during run {run}");
         if noisy {
             println!(
@@ -476,7 +486,7 @@ mod tests {
             assert!(CASES.iter().any(|c| c.class == class), "{class}");
         }
         for case in CASES {
-            let statement = case.anchor(2);
+            let statement = case.anchor(2, true);
             let values = statement.values.as_ref().map_or(0, |v| v.0.len());
             assert!(statement.sql.contains(&format!("${values}")));
             assert!(!statement.sql.contains(&format!("${}", values + 1)));

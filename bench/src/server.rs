@@ -16,6 +16,8 @@ pub struct Launch {
     pub cache_prefix: String,
     /// Working directory (no stray `gpmall.toml` is picked up) and log file location.
     pub workdir: PathBuf,
+    /// Extra `GPMALL_*` settings for an experiment (`--gpmall-env`), applied last.
+    pub extra_env: Vec<(String, String)>,
 }
 
 impl Launch {
@@ -38,6 +40,7 @@ impl Launch {
             .env("GPMALL_LOGIN_MAX_ATTEMPTS", "100000")
             .env("GPMALL_CACHE_PREFIX", &self.cache_prefix)
             .env("RUST_LOG", "warn")
+            .envs(self.extra_env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(Stdio::from(file.try_clone()?))
             .stderr(Stdio::from(file))
