@@ -253,6 +253,14 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "the payment is more than what is unpaid",
     ),
     (
+        "DISPUTE_EXCEEDS_OUTSTANDING",
+        "the disputed amount is more than what is unpaid and not already disputed",
+    ),
+    (
+        "FORFEITURE_CASE_NOT_AGREED",
+        "a deposit is forfeited only for a case agreed in the contract's performance deposit clause",
+    ),
+    (
         "DUPLICATE_VOUCHER",
         "the payment voucher is already recorded on this contract",
     ),

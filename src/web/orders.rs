@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect};
 use chrono::NaiveDate;
+use gpmall_mall::domain::acceptance::AttachmentRef;
 use gpmall_mall::domain::order::{OrderAction, OrderStatus, Party, transition};
 use gpmall_mall::service::budgets;
 use gpmall_mall::service::orders::{self, OrderFilter, OrderView, TransitionInput};
@@ -192,6 +193,8 @@ pub struct ActionInput {
     pub reason: String,
     pub acceptance_date: String,
     pub notes: String,
+    /// One attachment per line: `name | reference`, optionally `| sha256`.
+    pub attachments: String,
     from: String,
 }
 
@@ -207,6 +210,7 @@ fn transition_input(
     };
     if matches!(action, OrderAction::Accept | OrderAction::Reject) {
         input.notes = text(&form.notes);
+        input.attachments = Some(parse_attachments(tr, &form.attachments)?);
         input.acceptance_date = match text(&form.acceptance_date) {
             Some(date) => Some(
                 NaiveDate::parse_from_str(&date, "%Y-%m-%d")
@@ -216,6 +220,33 @@ fn transition_input(
         };
     }
     Ok(input)
+}
+
+/// Attachments typed one per line as `name | reference [| sha256]`.
+fn parse_attachments(tr: Tr, text: &str) -> Result<Vec<AttachmentRef>, ApiError> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let parts: Vec<&str> = line.split(['|', '｜']).map(str::trim).collect();
+            match parts.as_slice() {
+                [name, reference] => Ok(AttachmentRef {
+                    name: (*name).to_owned(),
+                    reference: (*reference).to_owned(),
+                    sha256: None,
+                }),
+                [name, reference, sha256] => Ok(AttachmentRef {
+                    name: (*name).to_owned(),
+                    reference: (*reference).to_owned(),
+                    sha256: Some((*sha256).to_owned()),
+                }),
+                _ => Err(ApiError::validation(format!(
+                    "{}: {line}",
+                    tr.t("order.attachments_hint")
+                ))),
+            }
+        })
+        .collect()
 }
 
 /// `POST /orders/{id}/{action}`: confirm, ship, deliver, accept, reject or cancel.

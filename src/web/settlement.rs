@@ -24,6 +24,11 @@ pub fn router() -> axum::Router<Ctx> {
         .route("/contracts/{id}", get(contracts::detail))
         .route("/contracts/{id}/payments", post(contracts::record_payment))
         .route("/contracts/{id}/publish", post(contracts::publish))
+        .route("/contracts/{id}/disputes", post(contracts::open_dispute))
+        .route(
+            "/contracts/{id}/disputes/{dispute_id}/{action}",
+            post(contracts::resolve_dispute),
+        )
         .route("/payments-due", get(contracts::payments_due))
         .route("/performance", get(overview::performance))
         .route("/warnings", get(overview::warnings))
@@ -41,6 +46,7 @@ pub fn router() -> axum::Router<Ctx> {
             get(operator::calendar).post(operator::upload_year),
         )
         .route("/deposits", get(deposits::deposits))
+        .route("/deposits/{id}/forfeit", post(deposits::forfeit))
         .route(
             "/guarantees",
             get(deposits::guarantees).post(deposits::register_letter),
@@ -256,7 +262,10 @@ mod tests {
             ] {
                 keys.push(format!("guarantees.kind.{}", kind.as_str()));
             }
-            let _: [DepositStatus; 4] = deposits::DEPOSIT_STATUSES;
+            let _: [DepositStatus; 5] = deposits::DEPOSIT_STATUSES;
+            for status in ["open", "withdrawn", "accepted", "decided"] {
+                keys.push(format!("dispute.status.{status}"));
+            }
             let _: [LetterStatus; 6] = deposits::LETTER_STATUSES;
             for key in keys {
                 assert!(tr.find(&key).is_some(), "{}: {key} missing", lang.code());

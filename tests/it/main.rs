@@ -13,6 +13,7 @@ mod catalog;
 mod compose;
 mod concurrency;
 mod deposits;
+mod disputes;
 mod errors;
 mod guarantees;
 mod instances;

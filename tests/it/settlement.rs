@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 /// Places an order for `price` × 1 from supplier1's new product and returns the order id.
-async fn order(app: &TestApp, buyer: &str, price: &str) -> i64 {
+pub(crate) async fn order(app: &TestApp, buyer: &str, price: &str) -> i64 {
     let token = app.login(buyer).await;
     let line = app
         .new_budget_line(
@@ -28,7 +28,7 @@ async fn order(app: &TestApp, buyer: &str, price: &str) -> i64 {
     r.body["orders"][0]["id"].as_i64().unwrap()
 }
 
-async fn advance(app: &TestApp, order_id: i64, actions: &[(&str, &str)]) {
+pub(crate) async fn advance(app: &TestApp, order_id: i64, actions: &[(&str, &str)]) {
     for (who, action) in actions {
         let token = app.login(who).await;
         app.order_action(&token, order_id, action, json!({}))
@@ -37,13 +37,13 @@ async fn advance(app: &TestApp, order_id: i64, actions: &[(&str, &str)]) {
     }
 }
 
-async fn contract_of(app: &TestApp, token: &str) -> Value {
+pub(crate) async fn contract_of(app: &TestApp, token: &str) -> Value {
     let list = app.get("/api/v1/contracts", Some(token)).await;
     list.assert_status(StatusCode::OK);
     list.body["items"][0].clone()
 }
 
-fn account_of(contract: &Value) -> String {
+pub(crate) fn account_of(contract: &Value) -> String {
     contract["collection_account"].as_str().unwrap().to_owned()
 }
 

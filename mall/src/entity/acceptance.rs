@@ -11,6 +11,8 @@ pub struct Model {
     pub result: String,
     pub acceptance_date: String,
     pub notes: String,
+    /// JSON array of `domain::acceptance::AttachmentRef`.
+    pub attachments: String,
     pub recorded_by: i64,
     pub recorded_at: DateTimeUtc,
 }

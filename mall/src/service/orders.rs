@@ -16,6 +16,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::domain::acceptance::{AttachmentRef, clean_attachments};
 use crate::domain::limits::check_direct_purchase;
 use crate::domain::order::{OrderAction, OrderStatus, Party, transition};
 use crate::entity::{acceptance, budget_line, order, order_line};
@@ -471,6 +472,9 @@ pub struct TransitionInput {
     pub acceptance_date: Option<NaiveDate>,
     /// Acceptance notes (履约验收意见).
     pub notes: Option<String>,
+    /// Documents of the acceptance (accept, reject), as references.
+    #[serde(default)]
+    pub attachments: Option<Vec<AttachmentRef>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -489,6 +493,7 @@ pub struct AcceptanceView {
     pub result: String,
     pub acceptance_date: String,
     pub notes: String,
+    pub attachments: Vec<AttachmentRef>,
     pub recorded_at: DateTime<Utc>,
 }
 
@@ -537,6 +542,13 @@ pub async fn act(
     input: TransitionInput,
     idempotency_key: Option<&str>,
 ) -> Result<OrderView, ApiError> {
+    if input.attachments.as_ref().is_some_and(|a| !a.is_empty())
+        && !matches!(action, OrderAction::Accept | OrderAction::Reject)
+    {
+        return Err(ApiError::validation(
+            "attachments belong to the acceptance record: send them with accept or reject",
+        ));
+    }
     let now = ctx.clock.now();
     let today = ctx.clock.today();
     // Read before the transaction: on SQLite the transaction holds the only connection.
@@ -648,11 +660,14 @@ pub async fn act(
         if notes.chars().count() > 2000 {
             return Err(ApiError::validation("notes are at most 2000 characters"));
         }
+        let attachments = clean_attachments(input.attachments.clone().unwrap_or_default())
+            .map_err(ApiError::validation)?;
         acceptance::ActiveModel {
             order_id: Set(id),
             result: Set(to.as_str().to_owned()),
             acceptance_date: Set(date.to_string()),
             notes: Set(notes),
+            attachments: Set(serde_json::to_string(&attachments).map_err(ApiError::internal)?),
             recorded_by: Set(actor.user_id),
             recorded_at: Set(now),
         }
@@ -864,6 +879,7 @@ async fn load_views<C: ConnectionTrait>(
                     result: a.result.clone(),
                     acceptance_date: a.acceptance_date.clone(),
                     notes: a.notes.clone(),
+                    attachments: serde_json::from_str(&a.attachments).unwrap_or_default(),
                     recorded_at: a.recorded_at,
                 }),
             order_no: o.order_no,

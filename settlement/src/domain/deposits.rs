@@ -297,6 +297,8 @@ pub enum DepositStatus {
     Refunded,
     /// The winner's bid deposit, converted into its performance deposit.
     Converted,
+    /// Kept by the purchaser for one of the cases agreed in the contract.
+    Forfeited,
 }
 
 impl DepositStatus {
@@ -306,6 +308,7 @@ impl DepositStatus {
             DepositStatus::RefundDue => "refund_due",
             DepositStatus::Refunded => "refunded",
             DepositStatus::Converted => "converted",
+            DepositStatus::Forfeited => "forfeited",
         }
     }
 
@@ -315,6 +318,7 @@ impl DepositStatus {
             "refund_due" => Some(DepositStatus::RefundDue),
             "refunded" => Some(DepositStatus::Refunded),
             "converted" => Some(DepositStatus::Converted),
+            "forfeited" => Some(DepositStatus::Forfeited),
             _ => None,
         }
     }
@@ -366,6 +370,8 @@ pub enum DepositEvent {
     /// The winner chose to convert its bid deposit into the performance deposit.
     ConvertedToPerformance,
     Refunded,
+    /// One of the contract's agreed cases for not refunding occurred.
+    Forfeited,
 }
 
 /// The one transition function of a deposit.
@@ -386,6 +392,13 @@ pub fn deposit_transition(
         (DepositKind::Performance, S::Held, E::Triggered(T::ContractAccepted)) => Ok(S::RefundDue),
         (DepositKind::Bid, S::Held, E::ConvertedToPerformance) => Ok(S::Converted),
         (_, S::RefundDue, E::Refunded) => Ok(S::Refunded),
+        (DepositKind::Performance, S::Held, E::Forfeited) => Ok(S::Forfeited),
+        (DepositKind::Bid, _, E::Forfeited) => Err(TransitionError(
+            "a bid deposit is not forfeited here; only a performance deposit, for a case agreed in its contract".into(),
+        )),
+        (DepositKind::Performance, S::RefundDue, E::Forfeited) => Err(TransitionError(
+            "the contract was accepted, so the performance deposit is due back; it can no longer be forfeited".into(),
+        )),
         (_, S::Held, E::Refunded) => Err(TransitionError(
             "the deposit has no refund trigger yet; record the withdrawal, award notice, contract signing or termination first".into(),
         )),
@@ -397,7 +410,7 @@ pub fn deposit_transition(
         (DepositKind::Performance, _, E::ConvertedToPerformance) => Err(TransitionError(
             "only a bid deposit converts into a performance deposit".into(),
         )),
-        (_, status @ (S::RefundDue | S::Refunded | S::Converted), _) => {
+        (_, status @ (S::RefundDue | S::Refunded | S::Converted | S::Forfeited), _) => {
             Err(TransitionError(format!("the deposit is already {}", status.as_str())))
         }
     }
@@ -625,6 +638,20 @@ mod tests {
             (Performance, Held, E::Refunded, None),
             (Performance, RefundDue, E::Refunded, Some(Refunded)),
             (Performance, Refunded, E::Refunded, None),
+            (Performance, Held, E::Forfeited, Some(Forfeited)),
+            (Performance, RefundDue, E::Forfeited, None),
+            (Performance, Refunded, E::Forfeited, None),
+            (Performance, Forfeited, E::Forfeited, None),
+            (Performance, Forfeited, E::Refunded, None),
+            (
+                Performance,
+                Forfeited,
+                E::Triggered(T::ContractAccepted),
+                None,
+            ),
+            (Bid, Held, E::Forfeited, None),
+            (Bid, RefundDue, E::Forfeited, None),
+            (Bid, Forfeited, E::Refunded, None),
         ];
         for (kind, from, event, to) in table {
             let got = deposit_transition(*kind, *from, *event);

@@ -1,6 +1,7 @@
 //! Pure settlement rules: payment terms and their legal limits, due dates, late interest.
 
 pub mod deposits;
+pub mod disputes;
 pub mod guarantee;
 pub mod interest;
 pub mod terms;

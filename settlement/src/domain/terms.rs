@@ -8,6 +8,8 @@ use gpmall_platform::Money;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::deposits::{DepositForm, DepositRules};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentMethod {
@@ -95,6 +97,37 @@ pub struct PaymentTerms {
     /// Whether the parties agreed a term longer than 30 days (at most 60) for an SME.
     #[serde(default)]
     pub extended_term_agreed: bool,
+    /// The performance deposit the supplier lodges, if the contract requires one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub performance_deposit: Option<PerformanceDepositTerms>,
+}
+
+/// Performance deposit clause (履约保证金条款): how much, in which forms, when it comes back, when
+/// it does not, and what a late refund costs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PerformanceDepositTerms {
+    /// Share of the contract amount in percent, above 0 and at most 10.
+    pub share_percent: Decimal,
+    /// Forms the purchaser accepts (non-cash only; at least one).
+    pub forms: Vec<DepositForm>,
+    /// Calendar days after the contract's acceptance by which the deposit is refunded.
+    pub refund_days_after_acceptance: u32,
+    /// The agreed cases in which the deposit is not refunded (at least one, each named).
+    pub forfeiture_cases: Vec<String>,
+    /// Liability for a late refund, accrued from the day after the refund deadline.
+    pub late_refund_interest: LateInterest,
+}
+
+impl PerformanceDepositTerms {
+    /// The deposit for a contract of `amount`: the share, rounded half-up to the fen.
+    pub fn amount_for(&self, amount: Money) -> Money {
+        let exact = amount.as_decimal() * self.share_percent / Decimal::ONE_HUNDRED;
+        Money::from_decimal(
+            exact.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero),
+        )
+        .unwrap_or(Money::ZERO)
+    }
 }
 
 impl PaymentTerms {
@@ -112,6 +145,7 @@ impl PaymentTerms {
             late_interest: LateInterest::Statutory,
             acceptance_period_days: 7,
             extended_term_agreed: false,
+            performance_deposit: None,
         }
     }
 }
@@ -243,6 +277,55 @@ pub fn validate(
             format!(
                 "the agreed late-payment rate {annual_percent}% a year is below the 1-year LPR of {lpr_percent}% at signing"
             ),
+        ));
+    }
+    if let Some(deposit) = &terms.performance_deposit {
+        validate_performance_deposit(deposit)?;
+    }
+    Ok(())
+}
+
+fn validate_performance_deposit(deposit: &PerformanceDepositTerms) -> Result<(), TermsError> {
+    let cap = Decimal::from(DepositRules::STATUTORY.performance_cap_percent);
+    if deposit.share_percent <= Decimal::ZERO || deposit.share_percent > cap {
+        return Err(refuse(
+            "performance_deposit.share_percent",
+            format!(
+                "the performance deposit is {}% of the contract; it is above 0 and at most {cap}% (Implementing Regulations art 48)",
+                deposit.share_percent
+            ),
+        ));
+    }
+    if deposit.forms.is_empty() {
+        return Err(refuse(
+            "performance_deposit.forms",
+            "name at least one accepted form of the performance deposit",
+        ));
+    }
+    if deposit.refund_days_after_acceptance > 365 {
+        return Err(refuse(
+            "performance_deposit.refund_days_after_acceptance",
+            "the performance deposit is refunded at most 365 days after acceptance",
+        ));
+    }
+    if deposit.forfeiture_cases.is_empty()
+        || deposit.forfeiture_cases.len() > 10
+        || deposit
+            .forfeiture_cases
+            .iter()
+            .any(|c| c.trim().is_empty() || c.chars().count() > 200)
+    {
+        return Err(refuse(
+            "performance_deposit.forfeiture_cases",
+            "name the cases in which the deposit is not refunded: 1 to 10 cases of at most 200 characters each",
+        ));
+    }
+    if let LateInterest::AgreedAnnual { annual_percent } = deposit.late_refund_interest
+        && (annual_percent <= Decimal::ZERO || annual_percent >= Decimal::ONE_HUNDRED)
+    {
+        return Err(refuse(
+            "performance_deposit.late_refund_interest.annual_percent",
+            "the agreed late-refund rate is above 0 and below 100% a year",
         ));
     }
     Ok(())
@@ -472,5 +555,85 @@ mod tests {
             ),
             Some(date("2025-07-08"))
         );
+    }
+
+    fn deposit_clause(share: Decimal) -> PerformanceDepositTerms {
+        PerformanceDepositTerms {
+            share_percent: share,
+            forms: vec![DepositForm::BankTransfer, DepositForm::GuaranteeLetter],
+            refund_days_after_acceptance: 10,
+            forfeiture_cases: vec!["供应商未按合同约定履行交货义务".into()],
+            late_refund_interest: LateInterest::Statutory,
+        }
+    }
+
+    #[test]
+    fn performance_deposit_clause_is_checked_clause_by_clause() {
+        let mut terms = PaymentTerms::mall_default();
+        let cases: [(PerformanceDepositTerms, Option<&str>); 8] = [
+            (deposit_clause(dec!(10)), None),
+            (deposit_clause(dec!(2.5)), None),
+            (
+                deposit_clause(dec!(10.01)),
+                Some("performance_deposit.share_percent"),
+            ),
+            (
+                deposit_clause(dec!(0)),
+                Some("performance_deposit.share_percent"),
+            ),
+            (
+                PerformanceDepositTerms {
+                    forms: vec![],
+                    ..deposit_clause(dec!(5))
+                },
+                Some("performance_deposit.forms"),
+            ),
+            (
+                PerformanceDepositTerms {
+                    forfeiture_cases: vec![],
+                    ..deposit_clause(dec!(5))
+                },
+                Some("performance_deposit.forfeiture_cases"),
+            ),
+            (
+                PerformanceDepositTerms {
+                    forfeiture_cases: vec!["  ".into()],
+                    ..deposit_clause(dec!(5))
+                },
+                Some("performance_deposit.forfeiture_cases"),
+            ),
+            (
+                PerformanceDepositTerms {
+                    refund_days_after_acceptance: 366,
+                    ..deposit_clause(dec!(5))
+                },
+                Some("performance_deposit.refund_days_after_acceptance"),
+            ),
+        ];
+        for (clause, expected) in cases {
+            terms.performance_deposit = Some(clause.clone());
+            let got = validate(&terms, true, dec!(3.0)).err().map(|e| e.clause);
+            assert_eq!(got, expected, "{clause:?}");
+        }
+    }
+
+    #[test]
+    fn performance_deposit_amount_rounds_half_up_to_the_fen() {
+        let clause = deposit_clause(dec!(5));
+        assert_eq!(
+            clause.amount_for(Money::from_fen(12_345)).to_string(),
+            "6.17"
+        );
+        assert_eq!(
+            clause.amount_for(Money::from_yuan(3999)).to_string(),
+            "199.95"
+        );
+    }
+
+    #[test]
+    fn terms_without_a_deposit_clause_still_parse() {
+        let json = r#"{"method":"one_payment","instalments":[{"share_percent":"100","trigger":"acceptance","days_after":30}],"late_interest":{"kind":"statutory"},"acceptance_period_days":7}"#;
+        let terms: PaymentTerms = serde_json::from_str(json).unwrap();
+        assert_eq!(terms.performance_deposit, None);
     }
 }

@@ -15,8 +15,8 @@ use utoipa_axum::routes;
 
 use crate::domain::deposits::{DepositKind, DepositStatus};
 use crate::service::deposits::{
-    self, DepositFilter, DepositView, EventInput, NewDeposit, NewPerformanceDeposit, NewProcedure,
-    ProcedureView, RefundInput,
+    self, DepositFilter, DepositView, EventInput, ForfeitInput, NewDeposit, NewPerformanceDeposit,
+    NewProcedure, ProcedureView, RefundInput,
 };
 
 pub fn router() -> OpenApiRouter<Ctx> {
@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<Ctx> {
         .routes(routes!(list_deposits))
         .routes(routes!(get_deposit))
         .routes(routes!(refund_deposit))
+        .routes(routes!(forfeit_deposit))
         .routes(routes!(record_performance_deposit))
         .routes(routes!(scan_deposits))
 }
@@ -151,6 +152,22 @@ pub async fn get_deposit(
     Ok(Json(
         deposits::get_deposit(&ctx, &actor, positive_id(id, "deposit")?).await?,
     ))
+}
+
+#[utoipa::path(post, path = "/api/v1/deposits/{id}/forfeit", tag = "deposits", params(("id" = i64, Path)),
+    request_body = ForfeitInput,
+    responses((status = 200, body = DepositView, description = "Forfeited for one of the cases agreed in the contract's performance deposit clause"),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "INVALID_TRANSITION: a bid deposit, or the deposit is due back, refunded or already forfeited"),
+              (status = 422, body = ErrorBody, description = "FORFEITURE_CASE_NOT_AGREED")))]
+pub async fn forfeit_deposit(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<ForfeitInput>,
+) -> ApiResult<Json<DepositView>> {
+    let id = positive_id(id, "deposit")?;
+    Ok(Json(deposits::forfeit(&ctx, &actor, id, input).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/deposits/{id}/refund", tag = "deposits", params(("id" = i64, Path)),

@@ -17,10 +17,12 @@ use serde::Deserialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::domain::disputes::DisputeAction;
 use crate::domain::terms::PaymentTerms;
 use crate::service::contracts::{
     self, CollectionAccount, ContractView, PaymentInput, PaymentPerformance,
 };
+use crate::service::disputes::{self, DisputeResolution, NewDispute};
 use crate::service::rates::{self, NewRate, ReferenceRate};
 use crate::service::warnings::{self, WarningView};
 
@@ -29,6 +31,8 @@ pub fn router() -> OpenApiRouter<Ctx> {
         .routes(routes!(list_contracts))
         .routes(routes!(get_contract))
         .routes(routes!(record_payment))
+        .routes(routes!(open_dispute))
+        .routes(routes!(resolve_dispute))
         .routes(routes!(publish_contract))
         .routes(routes!(payment_performance))
         .routes(routes!(set_collection_account))
@@ -90,6 +94,57 @@ pub async fn record_payment(
     };
     Ok(Json(
         contracts::record_payment(&ctx, &actor, id, input, key.as_deref()).await?,
+    ))
+}
+
+fn optional_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
+    Ok(match headers.get(idempotency::HEADER) {
+        Some(_) => Some(idempotency::key_from_headers(headers)?),
+        None => None,
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/disputes", tag = "settlement", params(("id" = i64, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key returns the same response")),
+    request_body = NewDispute,
+    responses((status = 201, body = ContractView, description = "The disputed part is held back from what is payable and stops accruing interest; the rest stays payable"),
+              (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody, description = "DISPUTE_EXCEEDS_OUTSTANDING")))]
+pub async fn open_dispute(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<NewDispute>,
+) -> ApiResult<(StatusCode, Json<ContractView>)> {
+    let id = positive_id(id, "contract")?;
+    let key = optional_key(&headers)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(disputes::open(&ctx, &actor, id, input, key.as_deref()).await?),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/disputes/{dispute_id}/{action}", tag = "settlement",
+    params(("id" = i64, Path), ("dispute_id" = i64, Path),
+           ("action" = DisputeAction, Path, description = "withdraw (the purchaser: the amount is owed, with interest from the due date), accept (the supplier: the amount is deducted) or decide (the operator records the outcome of mediation, arbitration or a court, with `deducted`)"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Optional; a retry with the same key returns the same response")),
+    request_body(content = DisputeResolution, description = "Optional for withdraw and accept"),
+    responses((status = 200, body = ContractView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "INVALID_TRANSITION: the dispute has ended")))]
+pub async fn resolve_dispute(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    headers: HeaderMap,
+    ApiPath((id, dispute_id, action)): ApiPath<(i64, i64, DisputeAction)>,
+    body: Option<ApiJson<DisputeResolution>>,
+) -> ApiResult<Json<ContractView>> {
+    let id = positive_id(id, "contract")?;
+    let dispute_id = positive_id(dispute_id, "dispute")?;
+    let key = optional_key(&headers)?;
+    let input = body.map(|ApiJson(b)| b).unwrap_or_default();
+    Ok(Json(
+        disputes::resolve(&ctx, &actor, id, dispute_id, action, input, key.as_deref()).await?,
     ))
 }
 

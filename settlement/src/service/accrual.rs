@@ -2,7 +2,8 @@
 //!
 //! Interest on an instalment as of day T is `rate × (P × (T − due) − Σ aₚ × (T − max(paidₚ, due)))`
 //! (days clamped at zero): the same sum as walking the days in `domain::interest`, in closed
-//! form, so one set-based statement computes it for all instalments. The daily rate is stored
+//! form, so one set-based statement computes it for all instalments. Open disputes count as
+//! payments dated the day they were raised. The daily rate is stored
 //! per contract as an exact fraction and the result is rounded half-up to the fen with integer
 //! arithmetic, `(2 × B × num + den) ÷ (2 × den)`. Rows are written only when their interest
 //! changes, so a second run on the same day writes nothing and adds nothing.
@@ -30,6 +31,11 @@ pub struct AccrualSummary {
 /// `interest_as_of`).
 const CANDIDATES: &str = "i.due_on < ? AND c.status <> 'terminated' \
     AND (i.paid_fen < i.principal_fen OR i.interest_as_of IS NULL)";
+
+/// What stops interest on part of an instalment from the day after its date: payments, and open
+/// disputes from the day they were raised (`domain::disputes`).
+const SETTLEMENTS: &str = "(SELECT instalment_id, amount_fen, paid_on FROM contract_payments \
+    UNION ALL SELECT instalment_id, amount_fen, opened_on FROM contract_disputes WHERE status = 'open')";
 
 pub async fn accrue<C: ConnectionTrait>(
     conn: &C,
@@ -75,7 +81,7 @@ async fn accrue_postgres<C: ConnectionTrait>(conn: &C, today: &str) -> Result<u6
                   - COALESCE(SUM(p.amount_fen::numeric * GREATEST(0, CAST(? AS date) - GREATEST(p.paid_on::date, i.due_on::date))), 0)) \
                   * c.late_rate_num + c.late_rate_den) / (2 * c.late_rate_den))::bigint AS interest_fen \
            FROM contract_instalments i JOIN contracts c ON c.id = i.contract_id \
-           LEFT JOIN contract_payments p ON p.instalment_id = i.id \
+           LEFT JOIN {SETTLEMENTS} p ON p.instalment_id = i.id \
            WHERE {CANDIDATES} \
            GROUP BY i.id, i.principal_fen, i.due_on, c.late_rate_num, c.late_rate_den \
          ) x \
@@ -105,7 +111,7 @@ async fn accrue_portable<C: ConnectionTrait>(conn: &C, today: &str) -> Result<u6
                  i.principal_fen * MAX(0, CAST(julianday(?) - julianday(i.due_on) AS INTEGER)) \
                  - COALESCE(SUM(p.amount_fen * MAX(0, CAST(julianday(?) - julianday(MAX(p.paid_on, i.due_on)) AS INTEGER))), 0) AS bracket \
                  FROM contract_instalments i JOIN contracts c ON c.id = i.contract_id \
-                 LEFT JOIN contract_payments p ON p.instalment_id = i.id \
+                 LEFT JOIN {SETTLEMENTS} p ON p.instalment_id = i.id \
                  WHERE {CANDIDATES} GROUP BY i.id"
             ),
             [today.into(), today.into(), today.into()],

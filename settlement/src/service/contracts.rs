@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::rates::{RateKind, rate_on};
 use super::warnings::{self, Raise};
+use crate::domain::disputes::DisputeStatus;
 use crate::domain::interest::{AppliedPayment, interest_owed};
 use crate::domain::terms::{self, PaymentTerms, Trigger};
 
@@ -327,10 +328,31 @@ pub struct InstalmentView {
     pub clock_started_on: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
     pub paid: Money,
+    /// Principal not yet paid, disputed parts included.
     pub outstanding: Money,
+    /// Held back by open disputes: not payable and not accruing interest while disputed.
+    pub disputed: Money,
+    /// What can be paid now: outstanding less disputed.
+    pub payable: Money,
+    /// Taken off the principal by disputes the supplier accepted or the operator decided.
+    pub deducted: Money,
     pub overdue_days: i64,
     /// Late-payment interest owed as of today, rounded half-up to the fen.
     pub interest_owed: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DisputeView {
+    pub id: i64,
+    pub instalment_seq: i32,
+    pub amount: Money,
+    pub reason: String,
+    pub opened_on: NaiveDate,
+    pub status: DisputeStatus,
+    /// What the ending took off the instalment (none while open).
+    pub deducted: Option<Money>,
+    pub resolved_on: Option<NaiveDate>,
+    pub resolution_note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -356,15 +378,21 @@ pub struct ContractView {
     pub accepted_on: Option<NaiveDate>,
     pub status: String,
     pub instalments: Vec<InstalmentView>,
-    /// Principal whose due date has passed or is today, unpaid.
+    pub disputes: Vec<DisputeView>,
+    /// Principal whose due date has passed or is today, unpaid and not disputed.
     pub principal_due: Money,
     pub paid: Money,
+    /// Unpaid, past its due date and not disputed.
     pub overdue: Money,
+    /// Held back by open disputes.
+    pub disputed: Money,
+    /// Taken off by disputes that ended in a deduction.
+    pub deducted: Money,
     pub interest_owed: Money,
     pub as_of: NaiveDate,
 }
 
-const CONTRACT_COLUMNS: &str = "id, contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
+pub(crate) const CONTRACT_COLUMNS: &str = "id, contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
     signed_on, terms, lpr_percent_at_signing, collection_account, publish_by, publish_by_provisional, published_on, \
     shipped_on, delivered_on, accepted_on, status";
 
@@ -391,7 +419,13 @@ async fn build_view<C: ConnectionTrait>(
     let status: String = row.try_get("", "status")?;
     let instalments = query_all(
         conn,
-        stmt(backend, "SELECT id, seq, principal_fen, paid_fen, trigger_event, days_after FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
+        stmt(backend, "SELECT id, seq, principal_fen, paid_fen, disputed_fen, deducted_fen, trigger_event, days_after FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
+    )
+    .await?;
+    let dispute_rows = query_all(
+        conn,
+        stmt(backend, "SELECT id, instalment_id, amount_fen, reason, opened_on, status, deducted_fen, resolved_on, resolution_note \
+             FROM contract_disputes WHERE contract_id = ? ORDER BY id", [id.into()]),
     )
     .await?;
     let payments = query_all(
@@ -401,12 +435,17 @@ async fn build_view<C: ConnectionTrait>(
     .await?;
     let daily_rate = terms.late_interest.daily_rate();
     let mut views = Vec::new();
+    let mut disputes = Vec::new();
     let (mut principal_due, mut paid_total, mut overdue, mut interest_total) =
         (0i64, 0i64, 0i64, 0i64);
+    let (mut disputed_total, mut deducted_total) = (0i64, 0i64);
     for inst in &instalments {
         let inst_id: i64 = inst.try_get("", "id")?;
+        let seq: i32 = inst.try_get("", "seq")?;
         let principal = Money::from_fen(inst.try_get("", "principal_fen")?);
         let paid = Money::from_fen(inst.try_get("", "paid_fen")?);
+        let disputed: i64 = inst.try_get("", "disputed_fen")?;
+        let deducted: i64 = inst.try_get("", "deducted_fen")?;
         let trigger = parse_trigger(&inst.try_get::<String>("", "trigger_event")?);
         let days_after: i32 = inst.try_get("", "days_after")?;
         let applied: Vec<AppliedPayment> = payments
@@ -419,6 +458,40 @@ async fn build_view<C: ConnectionTrait>(
                 })
             })
             .collect::<Result<_, ApiError>>()?;
+        let mut applied = applied;
+        for d in &dispute_rows {
+            if d.try_get::<i64>("", "instalment_id")? != inst_id {
+                continue;
+            }
+            let dispute_status = d.try_get::<String>("", "status")?;
+            let amount = Money::from_fen(d.try_get("", "amount_fen")?);
+            let opened_on = parse_date(&d.try_get::<String>("", "opened_on")?)?;
+            // An open dispute stops interest on its amount from the day after it was raised,
+            // exactly as a payment on that day would (see `domain::disputes`).
+            if dispute_status == "open" {
+                applied.push(AppliedPayment {
+                    paid_on: opened_on,
+                    amount,
+                });
+            }
+            disputes.push(DisputeView {
+                id: d.try_get("", "id")?,
+                instalment_seq: seq,
+                amount,
+                reason: d.try_get("", "reason")?,
+                opened_on,
+                status: DisputeStatus::parse(&dispute_status)
+                    .ok_or_else(|| ApiError::internal("unknown dispute status"))?,
+                deducted: d
+                    .try_get::<Option<i64>>("", "deducted_fen")?
+                    .map(Money::from_fen),
+                resolved_on: d
+                    .try_get::<Option<String>>("", "resolved_on")?
+                    .map(|d| parse_date(&d))
+                    .transpose()?,
+                resolution_note: d.try_get("", "resolution_note")?,
+            });
+        }
         let live = status != "terminated";
         let start = if live {
             terms::clock_start(
@@ -433,6 +506,7 @@ async fn build_view<C: ConnectionTrait>(
         };
         let due_on = start.and_then(|s| terms::due_date(s, days_after.max(0) as u32));
         let outstanding = Money::from_fen(principal.fen() - paid.fen());
+        let payable = Money::from_fen(outstanding.fen() - disputed);
         let (overdue_days, interest) = match due_on {
             Some(due) => {
                 let owed = interest_owed(principal, due, daily_rate, &applied, today);
@@ -442,16 +516,18 @@ async fn build_view<C: ConnectionTrait>(
         };
         if let Some(due) = due_on {
             if due <= today {
-                principal_due += outstanding.fen();
+                principal_due += payable.fen();
             }
             if due < today {
-                overdue += outstanding.fen();
+                overdue += payable.fen();
             }
         }
         paid_total += paid.fen();
+        disputed_total += disputed;
+        deducted_total += deducted;
         interest_total += interest.fen();
         views.push(InstalmentView {
-            seq: inst.try_get("", "seq")?,
+            seq,
             principal,
             trigger,
             days_after,
@@ -459,6 +535,9 @@ async fn build_view<C: ConnectionTrait>(
             due_on,
             paid,
             outstanding,
+            disputed: Money::from_fen(disputed),
+            payable,
+            deducted: Money::from_fen(deducted),
             overdue_days,
             interest_owed: interest,
         });
@@ -483,16 +562,19 @@ async fn build_view<C: ConnectionTrait>(
         accepted_on,
         status,
         instalments: views,
+        disputes,
         principal_due: Money::from_fen(principal_due),
         paid: Money::from_fen(paid_total),
         overdue: Money::from_fen(overdue),
+        disputed: Money::from_fen(disputed_total),
+        deducted: Money::from_fen(deducted_total),
         interest_owed: Money::from_fen(interest_total),
         as_of: today,
     })
 }
 
 /// A contract's view by id, without access checks (callers have done them).
-async fn load_view<C: ConnectionTrait>(
+pub(crate) async fn load_view<C: ConnectionTrait>(
     conn: &C,
     id: i64,
     today: NaiveDate,
@@ -672,7 +754,7 @@ pub async fn record_payment(
     }
     let instalments = query_all(
         &txn,
-        stmt(backend, "SELECT id, seq, principal_fen, paid_fen FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
+        stmt(backend, "SELECT id, seq, principal_fen, paid_fen, disputed_fen FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
     )
     .await?;
     let mut remaining = input.amount.fen();
@@ -682,8 +764,10 @@ pub async fn record_payment(
         if input.instalment_seq.is_some_and(|s| s != seq) {
             continue;
         }
-        let open =
-            inst.try_get::<i64>("", "principal_fen")? - inst.try_get::<i64>("", "paid_fen")?;
+        // Disputed parts are held back; only the undisputed rest is payable.
+        let open = inst.try_get::<i64>("", "principal_fen")?
+            - inst.try_get::<i64>("", "paid_fen")?
+            - inst.try_get::<i64>("", "disputed_fen")?;
         let take = open.min(remaining);
         if take > 0 {
             allocations.push((inst.try_get::<i64>("", "id")?, take));
@@ -699,7 +783,7 @@ pub async fn record_payment(
         return Err(ApiError::unprocessable(
             "PAYMENT_EXCEEDS_OUTSTANDING",
             format!(
-                "the payment is {} more than what is unpaid",
+                "the payment is {} more than what is unpaid and not disputed",
                 Money::from_fen(remaining)
             ),
         ));
@@ -707,7 +791,7 @@ pub async fn record_payment(
     for (instalment_id, amount) in &allocations {
         let changed = execute(
             &txn,
-            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ?, interest_as_of = NULL WHERE id = ? AND paid_fen + ? <= principal_fen",
+            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ?, interest_as_of = NULL WHERE id = ? AND paid_fen + disputed_fen + ? <= principal_fen",
                 [(*amount).into(), (*instalment_id).into(), (*amount).into()]),
         )
         .await?;
@@ -727,12 +811,7 @@ pub async fn record_payment(
         )
         .await?;
     }
-    execute(
-        &txn,
-        stmt(backend, "UPDATE contracts SET status = 'completed' WHERE id = ? AND NOT EXISTS \
-             (SELECT 1 FROM contract_instalments WHERE contract_id = ? AND paid_fen < principal_fen)", [id.into(), id.into()]),
-    )
-    .await?;
+    complete_if_paid(&txn, id).await?;
     audit::record(
         &txn,
         AuditEntry {
@@ -755,6 +834,20 @@ pub async fn record_payment(
     Ok(view)
 }
 
+/// Marks an active contract completed once every instalment is paid in full.
+pub(crate) async fn complete_if_paid<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<(), ApiError> {
+    execute(
+        conn,
+        stmt(conn.get_database_backend(), "UPDATE contracts SET status = 'completed' WHERE id = ? AND status = 'active' AND NOT EXISTS \
+             (SELECT 1 FROM contract_instalments WHERE contract_id = ? AND paid_fen < principal_fen)", [id.into(), id.into()]),
+    )
+    .await?;
+    Ok(())
+}
+
 /// Raises (or resolves) the payment warnings of every active contract as of today: an
 /// instalment due within 5 days, or overdue. Idempotent; run by the service periodically.
 pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
@@ -772,7 +865,7 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
             let subject = format!("{}#{}", view.id, inst.seq);
             let due = inst
                 .due_on
-                .filter(|_| inst.outstanding.is_positive() && view.status == "active");
+                .filter(|_| inst.payable.is_positive() && view.status == "active");
             match due {
                 Some(due) if due < today => {
                     warnings::resolve(&ctx.db, "payment_due_soon", "instalment", &subject, now)
@@ -784,7 +877,7 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
                         responsible_org_id: view.purchaser_org_id,
                         counterparty_org_id: Some(view.supplier_id),
                         due_on: Some(due),
-                        message: format!("contract {} instalment {}: {} overdue by {} days; interest so far {}", view.contract_no, inst.seq, inst.outstanding, inst.overdue_days, inst.interest_owed),
+                        message: format!("contract {} instalment {}: {} overdue by {} days; interest so far {}", view.contract_no, inst.seq, inst.payable, inst.overdue_days, inst.interest_owed),
                     }, now).await?;
                     open += 1;
                 }
@@ -800,7 +893,7 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
                             due_on: Some(due),
                             message: format!(
                                 "contract {} instalment {}: {} due on {due}",
-                                view.contract_no, inst.seq, inst.outstanding
+                                view.contract_no, inst.seq, inst.payable
                             ),
                         },
                         now,

@@ -27,7 +27,7 @@ use crate::domain::deposits::{
     ProcedureStatus, RefundTrigger, TransitionError, deposit_transition, late_refund,
     performance_refund_deadline, procedure_transition,
 };
-use crate::domain::terms::{LateInterest, PaymentTerms};
+use crate::domain::terms::{LateInterest, PaymentTerms, PerformanceDepositTerms};
 
 /// Warning rule: a deposit's refund deadline has passed and it is not refunded.
 pub const RULE_OVERDUE: &str = "deposit_refund_overdue";
@@ -129,9 +129,13 @@ pub struct NewPerformanceDeposit {
     #[schema(value_type = DepositForm)]
     pub form: String,
     pub received_on: NaiveDate,
-    /// Calendar days after the contract's acceptance by which the deposit is refunded.
-    pub refund_days_after_completion: u32,
-    /// Late-refund liability as agreed; the contract's late-payment interest when omitted.
+    /// Calendar days after the contract's acceptance by which the deposit is refunded. Taken
+    /// from the contract's performance deposit clause when it has one (a different value is
+    /// refused); required otherwise.
+    #[serde(default)]
+    pub refund_days_after_completion: Option<u32>,
+    /// Late-refund liability: from the contract's clause when it has one; otherwise as agreed
+    /// here, or the contract's late-payment interest when omitted.
     #[serde(default)]
     pub late_interest: Option<LateInterest>,
     #[serde(default)]
@@ -173,6 +177,12 @@ pub struct DepositView {
     pub days_late: i64,
     /// Late-refund interest: final once refunded, else as of today; half-up to the fen.
     pub interest_owed: Money,
+    /// Performance deposits: the cases agreed in the contract in which it is not refunded.
+    pub forfeiture_cases: Vec<String>,
+    /// The agreed case for which the deposit was forfeited, and when.
+    pub forfeiture_case: Option<String>,
+    pub forfeited_on: Option<NaiveDate>,
+    pub forfeiture_notes: Option<String>,
     pub as_of: NaiveDate,
 }
 
@@ -339,13 +349,17 @@ struct DepositRow {
     refund_amount: Option<Money>,
     interest: Option<Money>,
     supplier_caused_delay: bool,
+    forfeiture_cases: Vec<String>,
+    forfeiture_case: Option<String>,
+    forfeited_on: Option<NaiveDate>,
+    forfeiture_notes: Option<String>,
 }
 
 const DEPOSIT_SELECT: &str = "SELECT d.id, d.kind, d.procedure_id, p.procedure_no, d.contract_id, c.contract_no, \
     d.purchaser_org_id, d.supplier_id, s.name AS supplier_name, d.amount_fen, d.form, d.reference, d.received_on, \
     d.status, d.refund_trigger, d.trigger_on, d.refund_due_on, d.refund_due_provisional, \
     d.refund_days_after_acceptance, d.late_interest, d.refunded_on, d.refund_amount_fen, d.interest_fen, \
-    d.supplier_caused_delay \
+    d.supplier_caused_delay, d.forfeiture_case, d.forfeited_on, d.forfeiture_notes, c.terms AS contract_terms \
     FROM deposits d \
     JOIN organizations s ON s.id = d.supplier_id \
     LEFT JOIN procedures p ON p.id = d.procedure_id \
@@ -396,6 +410,16 @@ impl DepositRow {
                 .try_get::<Option<i64>>("", "interest_fen")?
                 .map(Money::from_fen),
             supplier_caused_delay: row.try_get("", "supplier_caused_delay")?,
+            forfeiture_cases: row
+                .try_get::<Option<String>>("", "contract_terms")?
+                .map(|text| serde_json::from_str::<PaymentTerms>(&text).map_err(ApiError::internal))
+                .transpose()?
+                .and_then(|terms| terms.performance_deposit)
+                .map(|clause| clause.forfeiture_cases)
+                .unwrap_or_default(),
+            forfeiture_case: row.try_get("", "forfeiture_case")?,
+            forfeited_on: opt_date_of(row, "forfeited_on")?,
+            forfeiture_notes: row.try_get("", "forfeiture_notes")?,
         })
     }
 
@@ -495,6 +519,10 @@ async fn deposit_view<C: ConnectionTrait>(
         supplier_caused_delay: row.supplier_caused_delay,
         days_late,
         interest_owed,
+        forfeiture_cases: row.forfeiture_cases,
+        forfeiture_case: row.forfeiture_case,
+        forfeited_on: row.forfeited_on,
+        forfeiture_notes: row.forfeiture_notes,
         as_of: today,
     })
 }
@@ -1220,7 +1248,8 @@ pub async fn record_event(
                 )
                 .await?
             }
-            DepositEvent::Refunded => 0,
+            // Procedure events never refund or forfeit (`effect_on` yields neither).
+            DepositEvent::Refunded | DepositEvent::Forfeited => 0,
         };
         if changed != 1 {
             return Err(ApiError::conflict(
@@ -1422,13 +1451,16 @@ pub async fn record_performance_deposit(
     input: NewPerformanceDeposit,
 ) -> Result<DepositView, ApiError> {
     let form = parse_form(&input.form)?;
-    let reference = clean_reference(input.reference)?;
+    let reference = clean_reference(input.reference.clone())?;
     let today = ctx.clock.today();
     not_in_future(input.received_on, "received_on", today)?;
     if !input.amount.is_positive() {
         return Err(ApiError::validation("amount must be greater than zero"));
     }
-    if input.refund_days_after_completion > 365 {
+    if input
+        .refund_days_after_completion
+        .is_some_and(|days| days > 365)
+    {
         return Err(ApiError::validation(
             "refund_days_after_completion is at most 365",
         ));
@@ -1483,14 +1515,18 @@ pub async fn record_performance_deposit(
     RULES
         .check_performance_deposit(input.amount, contract_amount)
         .map_err(|e| above_cap(e, "a performance deposit is at most 10% of the contract"))?;
-    let late_interest = match input.late_interest {
-        Some(agreed) => agreed,
-        None => {
-            let terms: String = contract.try_get("", "terms")?;
-            serde_json::from_str::<PaymentTerms>(&terms)
-                .map_err(ApiError::internal)?
-                .late_interest
-        }
+    let terms: PaymentTerms = serde_json::from_str(&contract.try_get::<String>("", "terms")?)
+        .map_err(ApiError::internal)?;
+    let (refund_days, late_interest) = match &terms.performance_deposit {
+        Some(clause) => agreed_deposit(clause, &input, form, contract_amount, &contract_no)?,
+        None => (
+            input.refund_days_after_completion.ok_or_else(|| {
+                ApiError::validation(format!(
+                    "refund_days_after_completion is required: contract {contract_no} has no performance deposit clause"
+                ))
+            })?,
+            input.late_interest.unwrap_or(terms.late_interest),
+        ),
     };
     let supplier_id: i64 = contract.try_get("", "supplier_id")?;
     let inserted = query_one(
@@ -1508,7 +1544,7 @@ pub async fn record_performance_deposit(
                 form.as_str().into(),
                 reference.clone().into(),
                 input.received_on.to_string().into(),
-                (input.refund_days_after_completion as i32).into(),
+                (refund_days as i32).into(),
                 serde_json::to_string(&late_interest)
                     .map_err(ApiError::internal)?
                     .into(),
@@ -1537,7 +1573,7 @@ pub async fn record_performance_deposit(
                 "kind": "performance", "contract_id": contract_id, "supplier_id": supplier_id,
                 "amount": input.amount, "form": form, "reference": reference,
                 "received_on": input.received_on,
-                "refund_days_after_acceptance": input.refund_days_after_completion,
+                "refund_days_after_acceptance": refund_days,
                 "late_interest": late_interest,
             })),
         },
@@ -1547,6 +1583,173 @@ pub async fn record_performance_deposit(
     // Already accepted: the refund clock runs from the acceptance.
     trigger_accepted_performance_deposits(&txn, now).await?;
     let row = load_deposit(&txn, actor, deposit_id).await?;
+    let view = deposit_view(&txn, &mut BenchmarkRates::default(), row, today).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Checks a recorded performance deposit against the contract's clause: the agreed amount, one
+/// of the agreed forms, and no refund days or late-refund liability other than agreed. Returns
+/// the agreed refund days and liability.
+fn agreed_deposit(
+    clause: &PerformanceDepositTerms,
+    input: &NewPerformanceDeposit,
+    form: DepositForm,
+    contract_amount: Money,
+    contract_no: &str,
+) -> Result<(u32, LateInterest), ApiError> {
+    let required = clause.amount_for(contract_amount);
+    if input.amount != required {
+        return Err(ApiError::bad_request(
+            "DEPOSIT_AMOUNT_MISMATCH",
+            format!(
+                "performance_deposit.share_percent: contract {contract_no} requires a performance deposit of {required} ({}% of {contract_amount}), not {}",
+                clause.share_percent.normalize(),
+                input.amount
+            ),
+        )
+        .with_details(json!({"required": required})));
+    }
+    if !clause.forms.contains(&form) {
+        return Err(ApiError::bad_request(
+            "DEPOSIT_FORM_NOT_ALLOWED",
+            format!(
+                "performance_deposit.forms: contract {contract_no} accepts the performance deposit as {}, not {}",
+                clause.forms.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "),
+                form.as_str()
+            ),
+        )
+        .with_details(json!({"allowed": clause.forms})));
+    }
+    if input
+        .refund_days_after_completion
+        .is_some_and(|days| days != clause.refund_days_after_acceptance)
+    {
+        return Err(ApiError::validation(format!(
+            "performance_deposit.refund_days_after_acceptance: contract {contract_no} agrees {} days; leave refund_days_after_completion out",
+            clause.refund_days_after_acceptance
+        )));
+    }
+    if input
+        .late_interest
+        .is_some_and(|late| late != clause.late_refund_interest)
+    {
+        return Err(ApiError::validation(format!(
+            "performance_deposit.late_refund_interest: contract {contract_no} agrees its own late-refund liability; leave late_interest out"
+        )));
+    }
+    Ok((
+        clause.refund_days_after_acceptance,
+        clause.late_refund_interest,
+    ))
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForfeitInput {
+    /// One of the cases agreed in the contract's performance deposit clause, word for word.
+    pub case: String,
+    /// When the case occurred (not in the future).
+    pub occurred_on: NaiveDate,
+    /// What happened, at most 2000 characters.
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// The purchaser keeps a held performance deposit because one of the contract's agreed cases
+/// occurred. Only agreed cases count, and only before acceptance starts the refund clock.
+#[tracing::instrument(skip_all, fields(deposit_id = id))]
+pub async fn forfeit(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+    input: ForfeitInput,
+) -> Result<DepositView, ApiError> {
+    let today = ctx.clock.today();
+    not_in_future(input.occurred_on, "occurred_on", today)?;
+    let notes = input
+        .notes
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
+        return Err(ApiError::validation("notes are at most 2000 characters"));
+    }
+    refresh(ctx).await?;
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let backend = txn.get_database_backend();
+    let deposit = load_deposit(&txn, actor, id).await?;
+    if !(actor.org_kind == OrgKind::Purchaser && actor.org_id == deposit.purchaser_org_id) {
+        return Err(ApiError::forbidden(
+            "only the purchasing unit holding the deposit forfeits it",
+        ));
+    }
+    actor.require_any(&[Role::Buyer, Role::Finance])?;
+    let next = deposit_transition(deposit.kind, deposit.status, DepositEvent::Forfeited)
+        .map_err(transition_conflict)?;
+    if deposit.forfeiture_cases.is_empty() {
+        return Err(ApiError::unprocessable(
+            "FORFEITURE_CASE_NOT_AGREED",
+            "the contract has no performance deposit clause naming cases in which it is not refunded, so the deposit is refunded",
+        ));
+    }
+    let case = input.case.trim();
+    let Some(case) = deposit.forfeiture_cases.iter().find(|c| c.trim() == case) else {
+        return Err(ApiError::unprocessable(
+            "FORFEITURE_CASE_NOT_AGREED",
+            format!(
+                "\"{case}\" is not among the cases agreed in the contract: {}",
+                deposit.forfeiture_cases.join("; ")
+            ),
+        )
+        .with_details(json!({"agreed": deposit.forfeiture_cases})));
+    };
+    if input.occurred_on < deposit.received_on {
+        return Err(ApiError::validation(format!(
+            "occurred_on {} is before the deposit was received on {}",
+            input.occurred_on, deposit.received_on
+        )));
+    }
+    let changed = execute(
+        &txn,
+        stmt(
+            backend,
+            "UPDATE deposits SET status = ?, forfeiture_case = ?, forfeited_on = ?, forfeiture_notes = ? \
+             WHERE id = ? AND status = 'held'",
+            [
+                next.as_str().into(),
+                case.clone().into(),
+                input.occurred_on.to_string().into(),
+                notes.clone().into(),
+                id.into(),
+            ],
+        ),
+    )
+    .await?;
+    if changed != 1 {
+        return Err(ApiError::conflict(
+            "INVALID_TRANSITION",
+            "the deposit changed meanwhile; reload",
+        ));
+    }
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "deposit.forfeited",
+            subject_type: SUBJECT,
+            subject_id: id.to_string(),
+            before: Some(json!({"status": deposit.status})),
+            after: Some(json!({
+                "status": next, "case": case, "occurred_on": input.occurred_on, "notes": notes,
+            })),
+        },
+        now,
+    )
+    .await?;
+    let row = load_deposit(&txn, actor, id).await?;
     let view = deposit_view(&txn, &mut BenchmarkRates::default(), row, today).await?;
     txn.commit().await?;
     Ok(view)

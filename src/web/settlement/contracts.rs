@@ -13,8 +13,10 @@ use gpmall_platform::identity::session::random_token;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::PageRequest;
 use gpmall_platform::{ApiError, Ctx, Money};
+use gpmall_settlement::domain::disputes::{DisputeAction, DisputeStatus};
 use gpmall_settlement::domain::terms::{LateInterest, PaymentMethod, PaymentTerms, Trigger};
-use gpmall_settlement::service::contracts::{self, PaymentInput};
+use gpmall_settlement::service::contracts::{self, DisputeView, PaymentInput};
+use gpmall_settlement::service::disputes::{self, DisputeResolution, NewDispute};
 use serde::Deserialize;
 
 use super::{ContractRow, all_contracts, day, fill, page_number, parse_day, sum};
@@ -142,6 +144,40 @@ pub fn terms_in_words(tr: Tr, terms: &PaymentTerms) -> Vec<String> {
     if terms.extended_term_agreed {
         lines.push(tr.t("contract.term.extended").to_owned());
     }
+    if let Some(deposit) = &terms.performance_deposit {
+        let forms = deposit
+            .forms
+            .iter()
+            .map(|f| tr.t(&format!("deposits.form.{}", f.as_str())).to_owned())
+            .collect::<Vec<_>>()
+            .join(tr.t("list.separator"));
+        let late = match deposit.late_refund_interest {
+            LateInterest::Statutory => tr.t("contract.term.deposit_late_statutory").to_owned(),
+            LateInterest::AgreedAnnual { annual_percent } => fill(
+                tr,
+                "contract.term.deposit_late_agreed",
+                &[("percent", &annual_percent.normalize())],
+            ),
+        };
+        lines.push(fill(
+            tr,
+            "contract.term.deposit",
+            &[
+                ("share", &deposit.share_percent.normalize()),
+                ("forms", &forms),
+                ("days", &deposit.refund_days_after_acceptance),
+                ("late", &late),
+            ],
+        ));
+        lines.push(fill(
+            tr,
+            "contract.term.deposit_cases",
+            &[(
+                "cases",
+                &deposit.forfeiture_cases.join(tr.t("list.separator")),
+            )],
+        ));
+    }
     lines
 }
 
@@ -221,9 +257,52 @@ pub struct InstalmentLine {
     pub due_on: String,
     pub paid: Money,
     pub outstanding: Money,
+    pub disputed: Money,
     pub overdue_days: i64,
     pub interest_owed: Money,
     pub overdue: bool,
+}
+
+/// A dispute as the page shows it, with what the viewer may do about it.
+pub struct DisputeLine {
+    pub d: DisputeView,
+    pub may_withdraw: bool,
+    pub may_accept: bool,
+    pub may_decide: bool,
+}
+
+/// The dispute form as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct DisputeForm {
+    csrf: String,
+    pub key: String,
+    pub instalment_seq: String,
+    pub amount: String,
+    pub reason: String,
+}
+
+impl DisputeForm {
+    fn parse(&self, tr: Tr) -> Result<NewDispute, ApiError> {
+        let instalment_seq =
+            i32::try_from(parse_int(tr, "field.instalment", &self.instalment_seq)?).map_err(
+                |_| ApiError::validation(tr.f("form.not_a_whole_number", tr.t("field.instalment"))),
+            )?;
+        Ok(NewDispute {
+            instalment_seq,
+            amount: parse_money(tr, "field.disputed_amount", &self.amount)?,
+            reason: self.reason.clone(),
+        })
+    }
+}
+
+/// Ending a dispute from the page: withdraw, accept, or decide with the deducted part.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct ResolveForm {
+    csrf: String,
+    pub deducted: String,
+    pub note: String,
 }
 
 /// An unpaid instalment to choose in the payment form.
@@ -282,6 +361,8 @@ struct ContractPage {
     lines: Vec<InstalmentLine>,
     unpaid: Vec<UnpaidChoice>,
     form: PaymentForm,
+    disputes: Vec<DisputeLine>,
+    dispute_form: DisputeForm,
     /// The order behind the contract is delivered and the viewer may accept it.
     may_accept: bool,
     today: String,
@@ -292,6 +373,10 @@ impl ContractPage {
         self.viewer.may_pay && self.row.is_active() && self.row.outstanding.is_positive()
     }
 
+    fn shows_dispute_form(&self) -> bool {
+        self.viewer.may_pay && self.row.is_active() && !self.unpaid.is_empty()
+    }
+
     fn shows_publish(&self) -> bool {
         self.viewer.may_publish
             && self.row.c.published_on.is_none()
@@ -299,13 +384,21 @@ impl ContractPage {
     }
 }
 
+/// Forms typed on the contract page, shown again after a refusal.
+#[derive(Default)]
+struct DetailForms {
+    payment: Option<PaymentForm>,
+    dispute: Option<DisputeForm>,
+}
+
 async fn render_detail(
     ctx: &Ctx,
     page: &Page,
     id: i64,
-    form: Option<PaymentForm>,
+    forms: DetailForms,
     error: Option<ApiError>,
 ) -> PageResult {
+    let form = forms.payment;
     let user = page.user()?;
     let contract = contracts::get(ctx, user, id).await.or_fail(page)?;
     let row = ContractRow::load(ctx, user, contract).await.or_fail(page)?;
@@ -340,24 +433,47 @@ async fn render_detail(
                 due_on: day(i.due_on),
                 paid: i.paid,
                 outstanding: i.outstanding,
+                disputed: i.disputed,
                 overdue_days: i.overdue_days,
                 interest_owed: i.interest_owed,
-                overdue: i.outstanding.is_positive() && i.due_on.is_some_and(|d| d < today),
+                overdue: i.payable.is_positive() && i.due_on.is_some_and(|d| d < today),
             }
         })
         .collect();
-    let unpaid = row
+    let unpaid: Vec<UnpaidChoice> = row
         .c
         .instalments
         .iter()
-        .filter(|i| i.outstanding.is_positive())
+        .filter(|i| i.payable.is_positive())
         .map(|i| UnpaidChoice {
             seq: i.seq.to_string(),
-            outstanding: i.outstanding,
+            outstanding: i.payable,
         })
         .collect();
+    let viewer = Viewer::of(user);
+    let disputes = row
+        .c
+        .disputes
+        .iter()
+        .map(|d| {
+            let open = d.status == DisputeStatus::Open;
+            DisputeLine {
+                may_withdraw: open && viewer.may_pay,
+                may_accept: open && viewer.supplier && user.has_role(Role::Seller),
+                may_decide: open
+                    && user.org_kind == OrgKind::Operator
+                    && user.has_role(Role::Operator),
+                d: d.clone(),
+            }
+        })
+        .collect();
+    let mut dispute_form = forms.dispute.unwrap_or_default();
+    if dispute_form.key.trim().is_empty() {
+        dispute_form.key = random_token();
+    }
+    let payable = sum(row.c.instalments.iter().map(|i| i.payable));
     let mut form = form.unwrap_or_else(|| PaymentForm {
-        amount: row.outstanding.to_string(),
+        amount: payable.to_string(),
         paid_on: today.to_string(),
         account: row.c.collection_account.clone(),
         ..PaymentForm::default()
@@ -377,12 +493,14 @@ async fn render_detail(
     let template = ContractPage {
         tr,
         layout: page.layout_with(error.as_ref()),
-        viewer: Viewer::of(user),
+        viewer,
         terms: terms_in_words(tr, &row.c.terms),
         row,
         lines,
         unpaid,
         form,
+        disputes,
+        dispute_form,
         may_accept,
         today: today.to_string(),
     };
@@ -393,7 +511,7 @@ async fn render_detail(
 pub async fn detail(State(ctx): State<Ctx>, page: Page, Path(id): Path<String>) -> PageResult {
     page.user()?;
     let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
-    render_detail(&ctx, &page, id, None, None).await
+    render_detail(&ctx, &page, id, DetailForms::default(), None).await
 }
 
 /// `POST /contracts/{id}/payments`: the purchaser records a payment; refused ones come back
@@ -423,7 +541,84 @@ pub async fn record_payment(
                 // new key.
                 form.key = random_token();
             }
-            render_detail(&ctx, &page, id, Some(form), Some(error)).await
+            let forms = DetailForms {
+                payment: Some(form),
+                ..DetailForms::default()
+            };
+            render_detail(&ctx, &page, id, forms, Some(error)).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}
+
+/// `POST /contracts/{id}/disputes`: the purchaser disputes part of an instalment.
+pub async fn open_dispute(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path(id): Path<String>,
+    WebForm(mut form): WebForm<DisputeForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
+    let key = Some(form.key.trim().to_owned()).filter(|k| {
+        !k.is_empty() && k.len() <= 128 && k.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    let outcome = match form.parse(page.tr) {
+        Ok(input) => disputes::open(&ctx, user, id, input, key.as_deref()).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to(&format!("/contracts/{id}?done=dispute_opened")).into_response()),
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            if error.code == "IDEMPOTENCY_KEY_REUSED" {
+                form.key = random_token();
+            }
+            let forms = DetailForms {
+                dispute: Some(form),
+                ..DetailForms::default()
+            };
+            render_detail(&ctx, &page, id, forms, Some(error)).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}
+
+/// `POST /contracts/{id}/disputes/{dispute_id}/{action}`: withdraw, accept or decide.
+pub async fn resolve_dispute(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path((id, dispute_id, verb)): Path<(String, String, String)>,
+    WebForm(form): WebForm<ResolveForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
+    let dispute_id =
+        parse_id(&dispute_id).ok_or_else(|| page.fail(ApiError::not_found("dispute")))?;
+    let action = match verb.as_str() {
+        "withdraw" => DisputeAction::Withdraw,
+        "accept" => DisputeAction::Accept,
+        "decide" => DisputeAction::Decide,
+        _ => return Err(page.fail(ApiError::not_found("dispute action"))),
+    };
+    let deducted = match (action, form.deducted.trim()) {
+        (DisputeAction::Decide, raw) => match parse_money(page.tr, "field.deducted", raw) {
+            Ok(amount) => Some(amount),
+            Err(error) => {
+                return render_detail(&ctx, &page, id, DetailForms::default(), Some(error)).await;
+            }
+        },
+        _ => None,
+    };
+    let input = DisputeResolution {
+        deducted,
+        note: Some(form.note.clone()),
+    };
+    match disputes::resolve(&ctx, user, id, dispute_id, action, input, None).await {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/contracts/{id}?done=dispute_resolved")).into_response())
+        }
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            render_detail(&ctx, &page, id, DetailForms::default(), Some(error)).await
         }
         Err(error) => Err(page.fail(error)),
     }
@@ -459,7 +654,7 @@ pub async fn publish(
             if from_list {
                 render_list(&ctx, &page, None, Some(error)).await
             } else {
-                render_detail(&ctx, &page, id, None, Some(error)).await
+                render_detail(&ctx, &page, id, DetailForms::default(), Some(error)).await
             }
         }
         Err(error) => Err(page.fail(error)),

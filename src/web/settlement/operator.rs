@@ -12,8 +12,9 @@ use gpmall_mall::service::catalog;
 use gpmall_platform::calendar::{self, Origin, YearFile};
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx};
+use gpmall_settlement::domain::deposits::DepositForm;
 use gpmall_settlement::domain::terms::{
-    InstalmentTerm, LateInterest, PaymentMethod, PaymentTerms, Trigger,
+    InstalmentTerm, LateInterest, PaymentMethod, PaymentTerms, PerformanceDepositTerms, Trigger,
 };
 use gpmall_settlement::service::contracts;
 use gpmall_settlement::service::rates::{self, NewRate, RateKind, ReferenceRate};
@@ -88,6 +89,16 @@ pub struct TermsForm {
     pub acceptance_period_days: String,
     pub extended: String,
     pub annual_percent: String,
+    /// Performance deposit clause; no clause when the share is empty.
+    pub deposit_share_percent: String,
+    pub deposit_refund_days: String,
+    pub deposit_late_percent: String,
+    pub deposit_forfeiture_cases: String,
+    pub deposit_form_bank_transfer: String,
+    pub deposit_form_cheque: String,
+    pub deposit_form_draft: String,
+    pub deposit_form_promissory_note: String,
+    pub deposit_form_guarantee_letter: String,
 }
 
 impl Default for TermsForm {
@@ -104,6 +115,15 @@ impl Default for TermsForm {
             acceptance_period_days: terms.acceptance_period_days.to_string(),
             extended: String::new(),
             annual_percent: String::new(),
+            deposit_share_percent: String::new(),
+            deposit_refund_days: "10".to_owned(),
+            deposit_late_percent: String::new(),
+            deposit_forfeiture_cases: String::new(),
+            deposit_form_bank_transfer: "1".to_owned(),
+            deposit_form_cheque: String::new(),
+            deposit_form_draft: String::new(),
+            deposit_form_promissory_note: String::new(),
+            deposit_form_guarantee_letter: "1".to_owned(),
         }
     }
 }
@@ -111,6 +131,65 @@ impl Default for TermsForm {
 impl TermsForm {
     fn is_extended(&self) -> bool {
         !self.extended.trim().is_empty()
+    }
+
+    /// Each deposit form with whether it is ticked.
+    pub fn deposit_forms(&self) -> [(DepositForm, bool); 5] {
+        let ticked = |field: &String| !field.trim().is_empty();
+        [
+            (
+                DepositForm::BankTransfer,
+                ticked(&self.deposit_form_bank_transfer),
+            ),
+            (DepositForm::Cheque, ticked(&self.deposit_form_cheque)),
+            (DepositForm::Draft, ticked(&self.deposit_form_draft)),
+            (
+                DepositForm::PromissoryNote,
+                ticked(&self.deposit_form_promissory_note),
+            ),
+            (
+                DepositForm::GuaranteeLetter,
+                ticked(&self.deposit_form_guarantee_letter),
+            ),
+        ]
+    }
+
+    fn performance_deposit(&self, tr: Tr) -> Result<Option<PerformanceDepositTerms>, ApiError> {
+        let share = self.deposit_share_percent.trim();
+        if share.is_empty() {
+            return Ok(None);
+        }
+        let refund_days = u32::try_from(parse_int(
+            tr,
+            "terms.deposit.refund_days",
+            &self.deposit_refund_days,
+        )?)
+        .map_err(|_| {
+            ApiError::validation(tr.f("form.not_a_whole_number", tr.t("terms.deposit.refund_days")))
+        })?;
+        Ok(Some(PerformanceDepositTerms {
+            share_percent: parse_percent(tr, "terms.deposit.share_percent", share)?,
+            forms: self
+                .deposit_forms()
+                .into_iter()
+                .filter(|(_, ticked)| *ticked)
+                .map(|(form, _)| form)
+                .collect(),
+            refund_days_after_acceptance: refund_days,
+            forfeiture_cases: self
+                .deposit_forfeiture_cases
+                .lines()
+                .map(str::trim)
+                .filter(|line| !line.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            late_refund_interest: match self.deposit_late_percent.trim() {
+                "" => LateInterest::Statutory,
+                raw => LateInterest::AgreedAnnual {
+                    annual_percent: parse_percent(tr, "terms.deposit.late_percent", raw)?,
+                },
+            },
+        }))
     }
 
     fn parse(&self, tr: Tr) -> Result<PaymentTerms, ApiError> {
@@ -138,6 +217,7 @@ impl TermsForm {
                 &self.acceptance_period_days,
             )?,
             extended_term_agreed: self.is_extended(),
+            performance_deposit: self.performance_deposit(tr)?,
         })
     }
 }
@@ -158,6 +238,14 @@ struct RatesPage {
 impl RatesPage {
     fn terms_extended(&self) -> bool {
         self.terms_form.is_extended()
+    }
+
+    fn deposit_forms(&self) -> Vec<(&'static str, bool)> {
+        self.terms_form
+            .deposit_forms()
+            .into_iter()
+            .map(|(form, ticked)| (form.as_str(), ticked))
+            .collect()
     }
 }
 
