@@ -934,3 +934,185 @@ async fn settlement_pages_need_a_login() {
         assert_eq!(page.location(), format!("/login?next={path}"));
     }
 }
+
+#[tokio::test]
+async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
+    let app = TestApp::spawn().await;
+    // The operator adds a performance deposit clause to a category's default terms.
+    let mut operator = Browser::log_in(&app, "operator").await;
+    let csrf = operator.csrf().await;
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("category", "A02010105"),
+        ("days_after", "30"),
+        ("acceptance_period_days", "7"),
+        ("annual_percent", ""),
+        ("deposit_share_percent", "12"),
+        ("deposit_refund_days", "10"),
+        ("deposit_late_percent", ""),
+        ("deposit_form_bank_transfer", "1"),
+        (
+            "deposit_forfeiture_cases",
+            "逾期交货超过 15 日\n验收不合格且拒不更换",
+        ),
+    ];
+    operator
+        .post("/operator/default-terms", &fields)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("performance_deposit.share_percent");
+    fields[5] = ("deposit_share_percent", "5");
+    operator.submit("/operator/default-terms", &fields).await;
+
+    // Contract one: the deposit is lodged, then forfeited on the deposits page.
+    let first = order(&app, "buyer1", "2000.00").await;
+    advance(&app, first, &[("supplier1", "confirm")]).await;
+    let contract = contract_of(&app, "buyer1").await;
+    let cid = contract["id"].as_i64().unwrap();
+    let token = app.login("buyer1").await;
+    app.post(
+        &format!("/api/v1/contracts/{cid}/performance-deposit"),
+        Some(&token),
+        &json!({"amount": "100.00", "form": "bank_transfer", "received_on": "2026-03-02"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let mut buyer = Browser::log_in(&app, "buyer1").await;
+    buyer
+        .get(&format!("/contracts/{cid}"))
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("履约保证金：合同金额的 5%，以银行转账形式缴纳")
+        .assert_shows("逾期交货超过 15 日；验收不合格且拒不更换");
+    let deposits = buyer.get("/deposits").await;
+    deposits.assert_shows("不予退还（约定情形）");
+    let csrf = deposits.field("csrf");
+    let deposit_id = app
+        .scalar(&format!(
+            "SELECT id FROM deposits WHERE contract_id = {cid}"
+        ))
+        .await;
+    buyer
+        .post(
+            &format!("/deposits/{deposit_id}/forfeit"),
+            &[
+                ("csrf", &csrf),
+                ("case", "态度不好"),
+                ("occurred_on", "2026-03-02"),
+                ("notes", ""),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_shows("逾期交货超过 15 日");
+    buyer
+        .submit(
+            &format!("/deposits/{deposit_id}/forfeit"),
+            &[
+                ("csrf", &csrf),
+                ("case", "逾期交货超过 15 日"),
+                ("occurred_on", "2026-03-02"),
+                ("notes", "3 月 1 日未交货"),
+            ],
+        )
+        .await
+        .assert_shows("履约保证金已登记为不予退还")
+        .assert_shows("3 月 1 日未交货");
+    let mut supplier = Browser::log_in(&app, "supplier1").await;
+    supplier
+        .get("/deposits")
+        .await
+        .assert_shows("不予退还")
+        .assert_lacks("不予退还（约定情形）");
+
+    // Contract two: accepted on the contract page with its documents, then disputed in part.
+    let second = order(&app, "buyer1", "3000.00").await;
+    advance(
+        &app,
+        second,
+        &[
+            ("supplier1", "confirm"),
+            ("supplier1", "ship"),
+            ("supplier1", "deliver"),
+        ],
+    )
+    .await;
+    let contract = contract_of(&app, "buyer1").await;
+    let cid = contract["id"].as_i64().unwrap();
+    let page = buyer.get(&format!("/contracts/{cid}")).await;
+    page.assert_shows("name=\"attachments\"");
+    let csrf = page.field("csrf");
+    buyer
+        .post(
+            &format!("/orders/{second}/accept"),
+            &[
+                ("csrf", &csrf),
+                ("from", "detail"),
+                ("acceptance_date", "2026-03-02"),
+                ("notes", "合格"),
+                ("attachments", "验收单"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::BAD_REQUEST);
+    let accepted = buyer
+        .post(
+            &format!("/orders/{second}/accept"),
+            &[
+                ("csrf", &csrf),
+                ("from", "detail"),
+                ("acceptance_date", "2026-03-02"),
+                ("notes", "合格"),
+                (
+                    "attachments",
+                    "验收单 | YS-2026-0001\n检测报告 | https://archive.example.cn/r/9.pdf",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::SEE_OTHER, "{}", accepted.text);
+    let page = buyer.get(&format!("/contracts/{cid}")).await;
+    page.assert_shows("YS-2026-0001")
+        .assert_shows("href=\"https://archive.example.cn/r/9.pdf\"")
+        .assert_shows("对部分款项提出争议");
+    let key = page
+        .text
+        .split("name=\"key\" value=\"")
+        .nth(2)
+        .map(|rest| rest.split('"').next().unwrap().to_owned())
+        .unwrap();
+    let disputed = buyer
+        .submit(
+            &format!("/contracts/{cid}/disputes"),
+            &[
+                ("csrf", &csrf),
+                ("key", &key),
+                ("instalment_seq", "1"),
+                ("amount", "500.00"),
+                ("reason", "1 台外壳破损"),
+            ],
+        )
+        .await;
+    disputed
+        .assert_shows("争议已登记")
+        .assert_shows("1 台外壳破损")
+        .assert_shows("争议中")
+        .assert_shows("撤回争议");
+    let page = supplier.get(&format!("/contracts/{cid}")).await;
+    page.assert_shows("同意扣减").assert_lacks("撤回争议");
+    let dispute_id = app
+        .scalar(&format!(
+            "SELECT id FROM contract_disputes WHERE contract_id = {cid}"
+        ))
+        .await;
+    let csrf = page.field("csrf");
+    supplier
+        .submit(
+            &format!("/contracts/{cid}/disputes/{dispute_id}/accept"),
+            &[("csrf", &csrf), ("note", "同意")],
+        )
+        .await
+        .assert_shows("争议已处理完毕")
+        .assert_shows("已同意扣减")
+        .assert_shows("¥2500.00");
+}

@@ -119,16 +119,27 @@ impl Default for TermsForm {
             deposit_refund_days: "10".to_owned(),
             deposit_late_percent: String::new(),
             deposit_forfeiture_cases: String::new(),
-            deposit_form_bank_transfer: "1".to_owned(),
+            // Unticked checkboxes are absent from a submitted form, so none is ticked here;
+            // the blank form offers its suggestions through `TermsForm::blank`.
+            deposit_form_bank_transfer: String::new(),
             deposit_form_cheque: String::new(),
             deposit_form_draft: String::new(),
             deposit_form_promissory_note: String::new(),
-            deposit_form_guarantee_letter: "1".to_owned(),
+            deposit_form_guarantee_letter: String::new(),
         }
     }
 }
 
 impl TermsForm {
+    /// The form as first shown: bank transfer and guarantee letters suggested.
+    fn blank() -> Self {
+        TermsForm {
+            deposit_form_bank_transfer: "1".to_owned(),
+            deposit_form_guarantee_letter: "1".to_owned(),
+            ..TermsForm::default()
+        }
+    }
+
     fn is_extended(&self) -> bool {
         !self.extended.trim().is_empty()
     }
@@ -288,7 +299,7 @@ async fn render_rates(ctx: &Ctx, page: &Page, rendering: RatesRendering) -> Page
             effective_from: ctx.clock.today().to_string(),
             ..RateForm::default()
         }),
-        terms_form: rendering.terms_form.unwrap_or_default(),
+        terms_form: rendering.terms_form.unwrap_or_else(TermsForm::blank),
         leaf_categories,
         may_record,
     };
