@@ -213,6 +213,8 @@ async fn run(cli: &Cli, launch: &Launch) -> anyhow::Result<()> {
             database_url: &cli.database_url,
             runs: cli.runs,
             today,
+            quiet_wait: Duration::from_secs(cli.quiet_wait_secs),
+            max_retries: cli.max_retries,
         })
         .await;
     }

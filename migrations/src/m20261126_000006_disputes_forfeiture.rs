@@ -1,5 +1,6 @@
 //! Settlement, second step: disputed parts of payments, documents attached to acceptance records,
-//! and forfeiture of performance deposits (a deposit status `forfeited` with the agreed case).
+//! forfeiture of performance deposits (a deposit status `forfeited` with the agreed case), and
+//! an accrual that updates overdue instalments in place (see `settlement::service::accrual`).
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -9,6 +10,8 @@ pub struct Migration;
 
 /// A dispute holds back part of an instalment: `disputed_fen` on the instalment is the sum of its
 /// open disputes, so a payment is checked against `principal - paid - disputed` in one condition.
+/// Each instalment carries its contract's daily late rate (an exact fraction, fixed at signing),
+/// so the accrual reads instalments alone; a terminated contract's instalments have no due date.
 const UP: &str = r#"
 ALTER TABLE acceptances ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE contract_instalments ADD COLUMN disputed_fen BIGINT NOT NULL DEFAULT 0;
@@ -31,8 +34,22 @@ CREATE TABLE contract_disputes (
     CHECK ((status = 'open') = (deducted_fen IS NULL))
 );
 CREATE INDEX contract_disputes_contract ON contract_disputes(contract_id);
+ALTER TABLE contract_instalments ADD COLUMN accrual_pending BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE contract_instalments ADD COLUMN late_rate_num BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE contract_instalments ADD COLUMN late_rate_den BIGINT NOT NULL DEFAULT 1;
+UPDATE contract_instalments SET
+    late_rate_num = (SELECT c.late_rate_num FROM contracts c WHERE c.id = contract_instalments.contract_id),
+    late_rate_den = (SELECT c.late_rate_den FROM contracts c WHERE c.id = contract_instalments.contract_id);
+UPDATE contract_instalments SET accrual_pending = TRUE WHERE interest_as_of IS NULL AND paid_fen >= principal_fen;
+DROP INDEX contract_instalments_accruing;
+CREATE INDEX contract_instalments_accruing ON contract_instalments(due_on)
+    WHERE paid_fen < principal_fen OR accrual_pending;
+CREATE INDEX contract_payments_instalment ON contract_payments(instalment_id);
 CREATE INDEX contract_disputes_open ON contract_disputes(instalment_id) WHERE status = 'open'
 "#;
+
+/// Free space on every page, so the daily accrual's updates stay on their page (HOT).
+const POSTGRES_INSTALMENTS: &str = "ALTER TABLE contract_instalments SET (fillfactor = 80)";
 
 const DEPOSIT_STATUSES: &str = "'held','refund_due','refunded','converted','forfeited'";
 
@@ -104,7 +121,10 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         crate::run_ddl(manager, UP).await?;
         let deposits = match manager.get_database_backend() {
-            DbBackend::Postgres => POSTGRES_DEPOSITS,
+            DbBackend::Postgres => {
+                crate::run_ddl(manager, POSTGRES_INSTALMENTS).await?;
+                POSTGRES_DEPOSITS
+            }
             _ => SQLITE_DEPOSITS,
         };
         crate::run_ddl(manager, &deposits.replace("{STATUSES}", DEPOSIT_STATUSES)).await

@@ -172,8 +172,15 @@ async fn order_to_contract_to_late_payment_with_interest() {
     let after_payment = app
         .post("/api/v1/settlement/scan", Some(&operator), &json!({}))
         .await;
-    assert_eq!(after_payment.body["accrual"]["interest"], "1300.00");
+    // Nothing is unpaid any more; the instalment keeps its final interest.
+    assert_eq!(after_payment.body["accrual"]["interest"], "0.00");
     assert_eq!(after_payment.body["accrual"]["overdue_instalments"], 0);
+    assert_eq!(after_payment.body["accrual"]["rows_updated"], 1);
+    assert_eq!(
+        app.scalar("SELECT interest_fen FROM contract_instalments")
+            .await,
+        130_000
+    );
     // Interest stops when the principal is paid.
     app.clock.advance(Duration::days(100));
     let buyer = app.login("buyer1").await;

@@ -155,8 +155,8 @@ pub async fn create_for_order<C: ConnectionTrait>(
             conn,
             stmt(
                 backend,
-                "INSERT INTO contract_instalments (contract_id, seq, principal_fen, paid_fen, trigger_event, days_after, milestone) \
-                 VALUES (?, ?, ?, 0, ?, ?, ?)",
+                "INSERT INTO contract_instalments (contract_id, seq, principal_fen, paid_fen, trigger_event, days_after, milestone, \
+                 late_rate_num, late_rate_den) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)",
                 [
                     id.into(),
                     (seq as i32 + 1).into(),
@@ -164,6 +164,8 @@ pub async fn create_for_order<C: ConnectionTrait>(
                     trigger_name(term.trigger).into(),
                     (term.days_after as i32).into(),
                     term.milestone.clone().into(),
+                    terms.late_interest.daily_rate_fraction().0.into(),
+                    terms.late_interest.daily_rate_fraction().1.into(),
                 ],
             ),
         )
@@ -791,7 +793,7 @@ pub async fn record_payment(
     for (instalment_id, amount) in &allocations {
         let changed = execute(
             &txn,
-            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ?, interest_as_of = NULL WHERE id = ? AND paid_fen + disputed_fen + ? <= principal_fen",
+            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ?, accrual_pending = TRUE WHERE id = ? AND paid_fen + disputed_fen + ? <= principal_fen",
                 [(*amount).into(), (*instalment_id).into(), (*amount).into()]),
         )
         .await?;
@@ -848,69 +850,96 @@ pub(crate) async fn complete_if_paid<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Raises (or resolves) the payment warnings of every active contract as of today: an
-/// instalment due within 5 days, or overdue. Idempotent; run by the service periodically.
+/// Payment warnings: an instalment due within this many days.
+pub const DUE_SOON_DAYS: u64 = 5;
+
+/// Raises (or resolves) the payment warnings as of today: an instalment with an undisputed
+/// unpaid part due within 5 days, or overdue. Idempotent; run by the service periodically,
+/// right after the accrual, whose stored interest the messages quote. It reads only the
+/// instalments that are unpaid and due by the horizon (the partial index on unpaid
+/// instalments) and the open payment warnings, never every contract.
 pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
     let today = ctx.clock.today();
     let now = ctx.clock.now();
-    let rows = query_all(
+    let backend = ctx.db.get_database_backend();
+    let horizon = today
+        .checked_add_days(chrono::Days::new(DUE_SOON_DAYS))
+        .unwrap_or(today);
+    let due = query_all(
         &ctx.db,
-        stmt(ctx.db.get_database_backend(), &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE status IN ('active','completed','terminated')"), []),
+        stmt(
+            backend,
+            "SELECT i.contract_id, i.seq, i.due_on, i.principal_fen - i.paid_fen - i.disputed_fen AS payable_fen, \
+             i.interest_fen, c.contract_no, c.purchaser_org_id, c.supplier_id \
+             FROM contract_instalments i JOIN contracts c ON c.id = i.contract_id \
+             WHERE i.due_on <= ? AND i.paid_fen < i.principal_fen AND i.paid_fen + i.disputed_fen < i.principal_fen \
+             AND c.status = 'active'",
+            [horizon.to_string().into()],
+        ),
     )
     .await?;
-    let mut open = 0;
-    for row in &rows {
-        let view = build_view(&ctx.db, row, today).await?;
-        for inst in &view.instalments {
-            let subject = format!("{}#{}", view.id, inst.seq);
-            let due = inst
-                .due_on
-                .filter(|_| inst.payable.is_positive() && view.status == "active");
-            match due {
-                Some(due) if due < today => {
-                    warnings::resolve(&ctx.db, "payment_due_soon", "instalment", &subject, now)
-                        .await?;
-                    warnings::raise(&ctx.db, Raise {
-                        rule: "payment_overdue",
-                        subject_type: "instalment",
-                        subject_id: subject.clone(),
-                        responsible_org_id: view.purchaser_org_id,
-                        counterparty_org_id: Some(view.supplier_id),
-                        due_on: Some(due),
-                        message: format!("contract {} instalment {}: {} overdue by {} days; interest so far {}", view.contract_no, inst.seq, inst.payable, inst.overdue_days, inst.interest_owed),
-                    }, now).await?;
-                    open += 1;
-                }
-                Some(due) if (due - today).num_days() <= 5 => {
-                    warnings::raise(
-                        &ctx.db,
-                        Raise {
-                            rule: "payment_due_soon",
-                            subject_type: "instalment",
-                            subject_id: subject.clone(),
-                            responsible_org_id: view.purchaser_org_id,
-                            counterparty_org_id: Some(view.supplier_id),
-                            due_on: Some(due),
-                            message: format!(
-                                "contract {} instalment {}: {} due on {due}",
-                                view.contract_no, inst.seq, inst.payable
-                            ),
-                        },
-                        now,
-                    )
-                    .await?;
-                    open += 1;
-                }
-                _ => {
-                    warnings::resolve(&ctx.db, "payment_due_soon", "instalment", &subject, now)
-                        .await?;
-                    warnings::resolve(&ctx.db, "payment_overdue", "instalment", &subject, now)
-                        .await?;
-                }
-            }
+    let mut raised = std::collections::HashSet::new();
+    for row in &due {
+        let contract_id: i64 = row.try_get("", "contract_id")?;
+        let seq: i32 = row.try_get("", "seq")?;
+        let due_on = parse_date(&row.try_get::<String>("", "due_on")?)?;
+        let payable = Money::from_fen(row.try_get("", "payable_fen")?);
+        let contract_no: String = row.try_get("", "contract_no")?;
+        let subject = format!("{contract_id}#{seq}");
+        let (rule, message) = if due_on < today {
+            let interest = Money::from_fen(row.try_get("", "interest_fen")?);
+            let days = (today - due_on).num_days();
+            (
+                "payment_overdue",
+                format!(
+                    "contract {contract_no} instalment {seq}: {payable} overdue by {days} days; interest so far {interest}"
+                ),
+            )
+        } else {
+            (
+                "payment_due_soon",
+                format!("contract {contract_no} instalment {seq}: {payable} due on {due_on}"),
+            )
+        };
+        warnings::raise(
+            &ctx.db,
+            Raise {
+                rule,
+                subject_type: "instalment",
+                subject_id: subject.clone(),
+                responsible_org_id: row.try_get("", "purchaser_org_id")?,
+                counterparty_org_id: Some(row.try_get("", "supplier_id")?),
+                due_on: Some(due_on),
+                message,
+            },
+            now,
+        )
+        .await?;
+        raised.insert((rule, subject));
+    }
+    // Whatever else is open has cleared: paid, disputed, terminated or no longer due soon.
+    let open = query_all(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT rule, subject_id FROM warnings WHERE subject_type = 'instalment' AND state = 'open' \
+             AND rule IN ('payment_due_soon', 'payment_overdue')",
+            [],
+        ),
+    )
+    .await?;
+    for row in &open {
+        let rule: String = row.try_get("", "rule")?;
+        let subject: String = row.try_get("", "subject_id")?;
+        let still = match rule.as_str() {
+            "payment_due_soon" => raised.contains(&("payment_due_soon", subject.clone())),
+            _ => raised.contains(&("payment_overdue", subject.clone())),
+        };
+        if !still {
+            warnings::resolve(&ctx.db, &rule, "instalment", &subject, now).await?;
         }
     }
-    Ok(open)
+    Ok(raised.len())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -114,7 +114,7 @@ pub async fn open(
         &txn,
         stmt(
             backend,
-            "UPDATE contract_instalments SET disputed_fen = disputed_fen + ?, interest_as_of = NULL \
+            "UPDATE contract_instalments SET disputed_fen = disputed_fen + ?, accrual_pending = TRUE \
              WHERE id = ? AND paid_fen + disputed_fen + ? <= principal_fen",
             [
                 input.amount.fen().into(),
@@ -296,7 +296,7 @@ pub async fn resolve(
         stmt(
             backend,
             "UPDATE contract_instalments SET disputed_fen = disputed_fen - ?, principal_fen = principal_fen - ?, \
-             deducted_fen = deducted_fen + ?, interest_as_of = NULL WHERE id = ? AND disputed_fen >= ?",
+             deducted_fen = deducted_fen + ?, accrual_pending = TRUE WHERE id = ? AND disputed_fen >= ?",
             [
                 amount_fen.into(),
                 deducted.into(),
