@@ -24,7 +24,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .create_if_missing(true)
         });
     } else {
-        options.max_connections(max_connections).min_connections(1);
+        // Ping only connections idle long enough to have been dropped by the server or a
+        // proxy: a ping on every checkout is one more round trip per request.
+        options
+            .max_connections(max_connections)
+            .min_connections(1)
+            .test_before_acquire_if_idle_for(Duration::from_secs(30));
     }
     Database::connect(options).await
 }

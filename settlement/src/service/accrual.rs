@@ -6,7 +6,9 @@
 //! payments dated the day they were raised. The daily rate is stored per contract as an exact
 //! fraction and the result is rounded half-up to the fen with integer arithmetic,
 //! `(2 × B × num + den) ÷ (2 × den)`. Rows are written only when their interest changes, so a
-//! second run on the same day writes nothing and adds nothing.
+//! second run on the same day writes nothing and adds nothing; a row already computed as of the
+//! day and not marked pending is not even recomputed (interest is a pure function of the stored
+//! instalment, its payments and disputes, and the day, and every change to those marks it).
 //!
 //! The candidates are the instalments past due and unpaid, plus those marked
 //! `accrual_pending` (a payment or a dispute changed them since their interest was stored); the
@@ -106,7 +108,7 @@ async fn accrue_postgres<C: ConnectionTrait>(conn: &C, today: &str) -> Result<u6
     let sql = format!(
         "UPDATE contract_instalments AS i SET interest_fen = {interest}, interest_as_of = t.today_text, accrual_pending = FALSE \
          FROM (SELECT CAST($1 AS date) AS today, CAST($1 AS text) AS today_text) AS t \
-         WHERE {} AND (i.accrual_pending OR i.interest_fen <> {interest})",
+         WHERE {} AND (i.accrual_pending OR (i.interest_as_of IS DISTINCT FROM t.today_text AND i.interest_fen <> {interest}))",
         CANDIDATES.replace("{T}", "t.today_text")
     );
     Ok(execute(conn, stmt(DbBackend::Postgres, &sql, [today.into()])).await?)
@@ -121,11 +123,11 @@ async fn accrue_portable<C: ConnectionTrait>(conn: &C, today: &str) -> Result<u6
             backend,
             &format!(
                 "SELECT i.id, i.interest_fen, i.accrual_pending, i.late_rate_num, i.late_rate_den, {} AS bracket \
-                 FROM contract_instalments i WHERE {}",
+                 FROM contract_instalments i WHERE {} AND (i.accrual_pending OR i.interest_as_of IS NOT ?)",
                 bracket(backend),
                 CANDIDATES.replace("{T}", "?")
             ),
-            [today.into(), today.into(), today.into(), today.into()],
+            [today.into(), today.into(), today.into(), today.into(), today.into()],
         ),
     )
     .await?;
