@@ -10,6 +10,7 @@ mod m20261126_000002_calendar;
 mod m20261126_000003_settlement;
 mod m20261126_000004_deposits;
 mod m20261126_000005_guarantees;
+pub mod m20261126_000007_search_postings;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_settlement::Migration),
             Box::new(m20261126_000004_deposits::Migration),
             Box::new(m20261126_000005_guarantees::Migration),
+            Box::new(m20261126_000007_search_postings::Migration),
         ]
     }
 }

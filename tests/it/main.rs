@@ -18,6 +18,7 @@ mod guarantees;
 mod instances;
 mod ops;
 mod orders;
+mod search;
 mod settlement;
 mod web;
 mod web_settlement;
