@@ -440,3 +440,25 @@ fn the_migrations_tokenizer_agrees_with_the_service() {
         );
     }
 }
+
+#[tokio::test]
+async fn openapi_documents_total_exact() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/openapi.json", None).await;
+    doc.assert_status(StatusCode::OK);
+    let schema = &doc.body["components"]["schemas"]["SearchResults"];
+    assert_eq!(schema["properties"]["total_exact"]["type"], "boolean");
+    assert!(
+        schema["properties"]["total"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("lower bound")
+    );
+    let ok = &doc.body["paths"]["/api/v1/catalog/products"]["get"]["responses"]["200"];
+    assert!(
+        ok["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap()
+            .ends_with("/SearchResults")
+    );
+}

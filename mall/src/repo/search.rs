@@ -8,8 +8,9 @@
 //! category_code, price_fen, product_id)` when a category narrows the search. Category, price
 //! and SME filters are columns of the posting, so they are checked in the index without
 //! visiting products. With several terms the driving term is the one with the fewest postings
-//! (counted up to [`TERM_COUNT_CAP`]); each other term is an indexed `EXISTS` lookup on the
-//! primary key. Only the page's rows are joined to products, suppliers and categories.
+//! (counted up to [`TERM_COUNT_CAP`]; among terms that reach it a Latin word with digits, then
+//! another Latin word, then a Chinese one, then the first in query order); each
+//! other term is an indexed lookup on the primary key for every posting read. Only the page's rows are joined to products, suppliers and categories.
 //!
 //! Only listed products of suppliers in good credit standing are returned: `visible` is kept in
 //! step with `products.status` and `organizations.credit_status` by triggers, in the same
@@ -57,7 +58,7 @@ pub const PRODUCT_COLUMNS: &str = "p.id, p.supplier_id, p.category_code, p.name,
 pub const TOTAL_CAP: u64 = 1_000;
 
 /// Postings counted per query term to choose the driving term.
-pub const TERM_COUNT_CAP: i64 = 5_000;
+pub const TERM_COUNT_CAP: i64 = 2_000;
 
 /// Postings written per statement.
 const INSERT_CHUNK: usize = 200;
@@ -103,12 +104,16 @@ pub async fn search<C: ConnectionTrait>(
             if counts.contains(&0) {
                 return Ok(empty);
             }
-            let mut best = 0;
-            for (i, n) in counts.iter().enumerate() {
-                if *n < counts[best] {
-                    best = i;
-                }
-            }
+            // Fewest postings first; among terms that reach the cap, a Latin word with digits
+            // (a model number), then another Latin word (a brand or series, usually rarer than
+            // a Chinese word), then a CJK one, then query order.
+            let class = |t: &str| match (t.is_ascii(), t.bytes().any(|b| b.is_ascii_digit())) {
+                (true, true) => 0,
+                (true, false) => 1,
+                _ => 2,
+            };
+            let key = |i: usize| (counts[i], class(&terms[i]), i);
+            let best = (0..terms.len()).min_by_key(|&i| key(i)).unwrap_or(0);
             let others = terms
                 .iter()
                 .enumerate()
@@ -119,41 +124,53 @@ pub async fn search<C: ConnectionTrait>(
         }
     };
 
-    let mut conditions = vec!["d.term = ?".to_owned(), "d.visible = TRUE".to_owned()];
-    let mut values: Vec<Value> = vec![driving.into()];
+    // Terms, category codes and numbers are written into the SQL as literals when they cannot
+    // need quoting (query terms are runs of letters, digits or CJK characters), so PostgreSQL
+    // plans each search for its own terms and limits rather than reusing a generic plan.
+    let mut values: Vec<Value> = Vec::new();
+    let mut conditions = vec![
+        format!("d.term = {}", text(&driving, &mut values)),
+        "d.visible = TRUE".to_owned(),
+    ];
     if let Some(prefix) = &filter.category_prefix {
         let prefix = prefix.replace(['%', '_'], "");
         if !prefix.is_empty() {
-            conditions.push("d.category_code >= ? AND d.category_code < ?".into());
             let upper = prefix_upper_bound(&prefix);
-            values.push(prefix.into());
-            values.push(upper.into());
+            let low = text(&prefix, &mut values);
+            let high = text(&upper, &mut values);
+            conditions.push(format!(
+                "d.category_code >= {low} AND d.category_code < {high}"
+            ));
         }
     }
     if let Some(min) = filter.min_price_fen {
-        conditions.push("d.price_fen >= ?".into());
-        values.push(min.into());
+        conditions.push(format!("d.price_fen >= {min}"));
     }
     if let Some(max) = filter.max_price_fen {
-        conditions.push("d.price_fen <= ?".into());
-        values.push(max.into());
+        conditions.push(format!("d.price_fen <= {max}"));
     }
     if filter.sme_only {
         conditions.push("d.sme = TRUE".into());
     }
     if let Some(supplier) = filter.supplier_id {
-        conditions.push(
-            "EXISTS (SELECT 1 FROM products sp WHERE sp.id = d.product_id AND sp.supplier_id = ?)"
-                .into(),
-        );
-        values.push(supplier.into());
-    }
-    for (i, term) in others.into_iter().enumerate() {
         conditions.push(format!(
-            "EXISTS (SELECT 1 FROM search_postings t{i} \
-             WHERE t{i}.term = ? AND t{i}.product_id = d.product_id)"
+            "EXISTS (SELECT 1 FROM products sp WHERE sp.id = d.product_id \
+             AND sp.supplier_id = {supplier})"
         ));
-        values.push(term.into());
+    }
+    // The other terms: for a page, a lookup per posting read in order (a scalar subquery, so
+    // that the scan stays in index order and stops with the page); for the count, `EXISTS`,
+    // which the planner may turn into a join of the posting lists.
+    let mut page_conditions = conditions.clone();
+    let mut count_conditions = conditions;
+    for (i, term) in others.iter().enumerate() {
+        let term = text(term, &mut values);
+        let lookup = format!(
+            "SELECT 1 FROM search_postings t{i} \
+             WHERE t{i}.term = {term} AND t{i}.product_id = d.product_id"
+        );
+        page_conditions.push(format!("({lookup}) IS NOT NULL"));
+        count_conditions.push(format!("EXISTS ({lookup})"));
     }
     let order_by = match sort {
         SortOrder::Relevance if has_terms => "d.score DESC, d.price_fen ASC, d.product_id ASC",
@@ -161,21 +178,21 @@ pub async fn search<C: ConnectionTrait>(
         SortOrder::PriceAsc => "d.price_fen ASC, d.product_id ASC",
         SortOrder::PriceDesc => "d.price_fen DESC, d.product_id DESC",
     };
-    let matches = format!("FROM search_postings d WHERE {}", conditions.join(" AND "));
 
     let sql = format!(
         "SELECT {PRODUCT_COLUMNS}, d.score AS rank FROM \
-         (SELECT d.product_id, d.score, d.price_fen {matches} ORDER BY {order_by} LIMIT ? OFFSET ?) d \
+         (SELECT d.product_id, d.score, d.price_fen FROM search_postings d WHERE {} \
+         ORDER BY {order_by} LIMIT {} OFFSET {}) d \
          JOIN products p ON p.id = d.product_id \
          JOIN organizations o ON o.id = p.supplier_id \
          JOIN categories c ON c.code = p.category_code \
          WHERE p.status = 'listed' AND o.credit_status = 'good' \
-         ORDER BY {order_by}"
+         ORDER BY {order_by}",
+        page_conditions.join(" AND "),
+        clamp(limit),
+        clamp(offset),
     );
-    let mut page_values = values.clone();
-    page_values.push(clamp(limit).into());
-    page_values.push(clamp(offset).into());
-    let rows = query_all(conn, stmt(backend, &sql, page_values)).await?;
+    let rows = query_all(conn, stmt(backend, &sql, values.clone())).await?;
     let found = rows.len() as u64;
 
     // A short page that is not past the end ends the matches: the total is known.
@@ -187,10 +204,12 @@ pub async fn search<C: ConnectionTrait>(
         });
     }
     let bound = TOTAL_CAP.max(offset.saturating_add(limit));
-    let count_sql = format!("SELECT COUNT(*) AS n FROM (SELECT 1 AS one {matches} LIMIT ?) x");
-    let mut count_values = values;
-    count_values.push(clamp(bound.saturating_add(1)).into());
-    let counted = match query_all(conn, stmt(backend, &count_sql, count_values))
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM search_postings d WHERE {} LIMIT {}) x",
+        count_conditions.join(" AND "),
+        clamp(bound.saturating_add(1)),
+    );
+    let counted = match query_all(conn, stmt(backend, &count_sql, values))
         .await?
         .first()
     {
@@ -212,6 +231,18 @@ pub async fn search<C: ConnectionTrait>(
     })
 }
 
+/// `value` as an SQL string literal when it consists of letters and digits only (no quoting
+/// needed, and none of `?`, which `stmt` would take for a placeholder), else as a bound
+/// parameter.
+fn text(value: &str, values: &mut Vec<Value>) -> String {
+    if value.chars().all(char::is_alphanumeric) {
+        format!("'{value}'")
+    } else {
+        values.push(value.to_owned().into());
+        "?".to_owned()
+    }
+}
+
 fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -221,12 +252,11 @@ async fn term_counts<C: ConnectionTrait>(conn: &C, terms: &[String]) -> Result<V
     let mut columns = Vec::with_capacity(terms.len());
     let mut values: Vec<Value> = Vec::with_capacity(terms.len() * 2);
     for (i, term) in terms.iter().enumerate() {
+        let term = text(term, &mut values);
         columns.push(format!(
             "(SELECT COUNT(*) FROM (SELECT 1 AS one FROM search_postings \
-             WHERE term = ? AND visible = TRUE LIMIT ?) x{i}) AS n{i}"
+             WHERE term = {term} AND visible = TRUE LIMIT {TERM_COUNT_CAP}) x{i}) AS n{i}"
         ));
-        values.push(term.clone().into());
-        values.push(TERM_COUNT_CAP.into());
     }
     let sql = format!("SELECT {}", columns.join(", "));
     let backend = conn.get_database_backend();
