@@ -462,3 +462,66 @@ async fn openapi_documents_total_exact() {
             .ends_with("/SearchResults")
     );
 }
+
+/// Every posting as comparable values.
+async fn postings_snapshot(app: &TestApp) -> Vec<(String, i64, i32, i64, String, i32, i32)> {
+    use sea_orm::ConnectionTrait;
+    let backend = app.ctx.db.get_database_backend();
+    app.ctx
+        .db
+        .query_all_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT term, product_id, score, price_fen, category_code, \
+             CASE WHEN sme THEN 1 ELSE 0 END AS s, CASE WHEN visible THEN 1 ELSE 0 END AS v \
+             FROM search_postings ORDER BY term, product_id",
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "term").unwrap(),
+                r.try_get("", "product_id").unwrap(),
+                r.try_get("", "score").unwrap(),
+                r.try_get("", "price_fen").unwrap(),
+                r.try_get("", "category_code").unwrap(),
+                r.try_get("", "s").unwrap(),
+                r.try_get("", "v").unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_migration_fills_the_postings_of_existing_products() {
+    use gpmall_migrations::{Migrator, MigratorTrait};
+    let app = TestApp::spawn().await;
+    let mine = list(
+        &app,
+        "supplier3",
+        json!({"name": "qzvmig 碎纸机", "price": "300.00"}),
+    )
+    .await;
+    let operator = app.login("operator").await;
+    app.post(
+        &format!("/api/v1/review/products/{mine}/delist"),
+        Some(&operator),
+        &json!({"reason": "资质到期"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    app.penalize("supplier5").await;
+    let before = postings_snapshot(&app).await;
+    assert!(before.len() > 1_000);
+    assert!(before.iter().any(|p| p.6 == 0), "some postings are hidden");
+    Migrator::down(&app.ctx.db, Some(1)).await.unwrap();
+    Migrator::up(&app.ctx.db, None).await.unwrap();
+    let after = postings_snapshot(&app).await;
+    assert_eq!(before.len(), after.len());
+    assert!(
+        before == after,
+        "the backfill matches what the service wrote"
+    );
+    let r = app.search("q=qzvmig&per_page=23").await;
+    assert_eq!(r.body["total"], 0);
+}
