@@ -266,6 +266,7 @@ pub async fn demo(ctx: &Ctx) -> anyhow::Result<()> {
             .exec_without_returning(&txn)
             .await?;
     }
+    gpmall_mall::repo::search::reindex_all(&txn).await?;
     gpmall_settlement::service::guarantees::seed_demo_issuers(&txn, now).await?;
     txn.commit().await?;
     Ok(())

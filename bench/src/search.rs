@@ -197,7 +197,7 @@ impl Case {
             conditions.push("o.enterprise_size IN ('medium','small','micro')".to_owned());
         }
         let order = match (self.q, self.sort) {
-            (_, Some("price_desc")) => "p.price_fen DESC, p.id ASC",
+            (_, Some("price_desc")) => "p.price_fen DESC, p.id DESC",
             (None, None) | (_, Some("newest")) => "p.id DESC",
             _ => "p.price_fen ASC, p.id ASC",
         };
@@ -371,8 +371,13 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
             Some(row) => row.try_get("", "total_matches")?,
             None => 0,
         };
+        let exact = if response["total_exact"] == serde_json::Value::Bool(false) {
+            "+ (at least)"
+        } else {
+            ""
+        };
         println!(
-            "  [{}] {}: {} / {}",
+            "  [{}] {}: {}{exact} / {}",
             case.class,
             case.label(),
             response["total"],

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, SecondsFormat, Utc};
-use gpmall_mall::domain::search::index_tokens;
+use gpmall_mall::domain::search::{index_tokens, postings};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -117,7 +117,8 @@ pub async fn seed(url: &str, products: i64, fiscal_year: i32) -> anyhow::Result<
     sql.push_str("COMMIT;\n");
     pg::exec(url, &sql, "seeding organizations, users and budget lines").await?;
 
-    let csv = tokio::task::spawn_blocking(move || products_csv(products, now)).await?;
+    let (csv, postings_csv) =
+        tokio::task::spawn_blocking(move || products_csv(products, now)).await?;
     pg::copy_csv(
         url,
         "products",
@@ -128,6 +129,7 @@ pub async fn seed(url: &str, products: i64, fiscal_year: i32) -> anyhow::Result<
     )
     .await
     .context("loading products")?;
+    load_postings(url, postings_csv.as_bytes()).await?;
     pg::exec(
         url,
         "SELECT setval(pg_get_serial_sequence('organizations', 'id'), (SELECT max(id) FROM organizations));\n\
@@ -156,6 +158,47 @@ pub async fn seed(url: &str, products: i64, fiscal_year: i32) -> anyhow::Result<
     })
 }
 
+/// Loads the search postings: the migration's secondary indexes are dropped, the rows copied
+/// in and the same indexes built again (faster than maintaining them row by row).
+async fn load_postings(url: &str, csv: &[u8]) -> anyhow::Result<()> {
+    let definitions = pg::query(
+        url,
+        "SELECT string_agg(indexdef, E';\n') FROM pg_indexes \
+         WHERE tablename = 'search_postings' AND indexname <> 'search_postings_pkey'",
+    )
+    .await?;
+    let names = pg::query(
+        url,
+        "SELECT string_agg(indexname, ', ') FROM pg_indexes \
+         WHERE tablename = 'search_postings' AND indexname <> 'search_postings_pkey'",
+    )
+    .await?;
+    anyhow::ensure!(
+        !definitions.is_empty() && !names.is_empty(),
+        "search_postings has no indexes: is the schema migrated?"
+    );
+    pg::exec(
+        url,
+        &format!("DROP INDEX {names};\n"),
+        "dropping the postings indexes",
+    )
+    .await?;
+    pg::copy_csv(
+        url,
+        "search_postings",
+        "term, product_id, score, price_fen, category_code, sme, visible",
+        csv,
+    )
+    .await
+    .context("loading search postings")?;
+    pg::exec(
+        url,
+        &format!("SET maintenance_work_mem = '512MB';\n{definitions};\n"),
+        "building the postings indexes",
+    )
+    .await
+}
+
 fn pick<'a, T>(rng: &mut StdRng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
@@ -172,12 +215,20 @@ fn pick_family(rng: &mut StdRng) -> &'static Family {
     &FAMILIES[0]
 }
 
-/// The products as CSV, deterministic for a given count (fixed RNG seed).
-fn products_csv(count: i64, now: DateTime<Utc>) -> String {
+/// Whether supplier `s` is a medium, small or micro enterprise (see the organizations above).
+fn is_sme(supplier: i64) -> bool {
+    SIZES[(supplier % 4) as usize] != "large"
+}
+
+/// The products as CSV, deterministic for a given count (fixed RNG seed), and their search
+/// postings as CSV, computed as the service computes them (`domain::search::postings`; every
+/// product is listed and every supplier in good standing, so every posting is visible).
+fn products_csv(count: i64, now: DateTime<Utc>) -> (String, String) {
     let category_name = |code: &str| CATEGORIES.iter().find(|c| c.0 == code).map_or("", |c| c.1);
     let ts = now.to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut rng = StdRng::seed_from_u64(20261126);
     let mut out = String::with_capacity(count as usize * 700);
+    let mut postings_out = String::with_capacity(count as usize * 2_000);
     for id in 1..=count {
         let family = pick_family(&mut rng);
         let (brand, models) = pick(&mut rng, family.brands);
@@ -221,8 +272,23 @@ fn products_csv(count: i64, now: DateTime<Utc>) -> String {
         );
         csv_field(&mut out, &tokens);
         let _ = writeln!(out, ",{ts},{ts}");
+        let sme = is_sme(supplier);
+        for (term, score) in postings(
+            &name,
+            brand,
+            model,
+            category_name(family.category),
+            &specification,
+        ) {
+            csv_field(&mut postings_out, &term);
+            let _ = writeln!(
+                postings_out,
+                ",{id},{score},{price_fen},{},{sme},true",
+                family.category
+            );
+        }
     }
-    out
+    (out, postings_out)
 }
 
 #[cfg(test)]
@@ -239,8 +305,10 @@ mod tests {
 
     #[test]
     fn products_csv_has_one_row_per_product() {
-        let csv = products_csv(50, Utc::now());
+        let (csv, postings) = products_csv(50, Utc::now());
         assert_eq!(csv.lines().count(), 50);
         assert!(csv.starts_with("1,"));
+        assert!(postings.starts_with("\"\",1,0,"));
+        assert!(postings.lines().count() > 50 * 10);
     }
 }

@@ -11,6 +11,7 @@ mod m20261126_000003_settlement;
 mod m20261126_000004_deposits;
 mod m20261126_000005_guarantees;
 mod m20261126_000006_disputes_forfeiture;
+pub mod m20261126_000007_search_postings;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_deposits::Migration),
             Box::new(m20261126_000005_guarantees::Migration),
             Box::new(m20261126_000006_disputes_forfeiture::Migration),
+            Box::new(m20261126_000007_search_postings::Migration),
         ]
     }
 }

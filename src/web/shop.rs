@@ -6,8 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect};
 use gpmall_mall::service::cart::{self as cart_service, CartItemInput};
-use gpmall_mall::service::catalog::{self, CategoryView, ProductView, SearchParams};
-use gpmall_platform::pagination::ListResponse;
+use gpmall_mall::service::catalog::{self, CategoryView, ProductView, SearchParams, SearchResults};
 use gpmall_platform::{ApiError, Ctx};
 use serde::Deserialize;
 
@@ -159,7 +158,9 @@ struct SearchPage {
     query: SearchQuery,
     categories: Vec<CategoryNode>,
     sorts: [&'static str; 4],
-    results: ListResponse<ProductView>,
+    results: SearchResults,
+    /// The number of matches, `1000+` when it is a lower bound.
+    total_label: String,
     pages: u64,
 }
 
@@ -176,17 +177,23 @@ pub async fn search(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult 
     let (results, error) = match outcome {
         Ok(results) => (results, None),
         Err(error) if error.status.is_client_error() => (
-            ListResponse {
+            SearchResults {
                 items: Vec::new(),
                 total: 0,
                 page: 1,
                 per_page: PER_PAGE,
+                total_exact: true,
             },
             Some(error),
         ),
         Err(error) => return Err(page.fail(error)),
     };
     let pages = results.total.div_ceil(results.per_page.max(1));
+    let total_label = if results.total_exact {
+        results.total.to_string()
+    } else {
+        format!("{}+", results.total)
+    };
     let template = SearchPage {
         tr: page.tr,
         layout: page.layout_with(error.as_ref()),
@@ -194,6 +201,7 @@ pub async fn search(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult 
         categories: category_tree(page.tr, &categories),
         sorts: SORTS,
         results,
+        total_label,
         pages,
     };
     Ok(respond(template, error.as_ref()))

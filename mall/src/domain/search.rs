@@ -1,11 +1,15 @@
 //! Tokenizing for Chinese search.
 //!
 //! Indexing stores every CJK character and every adjacent CJK pair (bigram) of a product's
-//! text, plus lower-cased Latin words and numbers, space-separated; the database's own full-text
-//! engine indexes those tokens (FTS5 on SQLite, a GIN tsvector on PostgreSQL). A query is
+//! text, plus lower-cased Latin words and numbers (kept space-separated in
+//! `products.search_tokens`). A query is
 //! segmented with jieba into words, and each word becomes the bigrams it contains, so 电脑 finds
 //! 联想台式电脑 and 联想电脑 finds 联想 启天 台式电脑 (the words need not be adjacent), while
 //! `ThinkPad X1` becomes the words `thinkpad` and `x1`. All query terms must match.
+//!
+//! The tokens are stored as search postings (one row per token and product, with a relevance
+//! score, see [`postings`]) in the `search_postings` table, which `repo::search` reads in index
+//! order on both databases.
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
@@ -71,22 +75,75 @@ fn bigrams(run: &str) -> Vec<String> {
     chars.windows(2).map(|w| w.iter().collect()).collect()
 }
 
+/// Adds the tokens of one field: every CJK character and adjacent pair, every Latin word.
+fn field_tokens(field: &str, tokens: &mut BTreeSet<String>) {
+    for (cjk, run) in runs(&normalize(field)) {
+        if cjk {
+            tokens.extend(run.chars().map(String::from));
+            if run.chars().count() > 1 {
+                tokens.extend(bigrams(&run));
+            }
+        } else {
+            tokens.insert(run);
+        }
+    }
+}
+
 /// The tokens stored for a product, space-separated.
 pub fn index_tokens(fields: &[&str]) -> String {
     let mut tokens = BTreeSet::new();
     for field in fields {
-        for (cjk, run) in runs(&normalize(field)) {
-            if cjk {
-                tokens.extend(run.chars().map(String::from));
-                if run.chars().count() > 1 {
-                    tokens.extend(bigrams(&run));
-                }
-            } else {
-                tokens.insert(run);
-            }
-        }
+        field_tokens(field, &mut tokens);
     }
     tokens.into_iter().collect::<Vec<_>>().join(" ")
+}
+
+/// The term every product is posted under, so a search without words (a category listing) is
+/// read from the same index as a search with words.
+pub const ALL_PRODUCTS_TERM: &str = "";
+
+/// Score of a term found in the product name.
+pub const SCORE_NAME: i32 = 3;
+/// Score of a term found in the brand or model but not the name.
+pub const SCORE_BRAND_MODEL: i32 = 2;
+/// Score of a term found only in the category name or the specification.
+pub const SCORE_OTHER: i32 = 1;
+
+/// The search postings of a product: each index token (the same set as [`index_tokens`] of
+/// name, brand, model, category name and specification) with its relevance score —
+/// [`SCORE_NAME`] if the token is in the name, else [`SCORE_BRAND_MODEL`] if in the brand or
+/// model, else [`SCORE_OTHER`] — plus [`ALL_PRODUCTS_TERM`] with score 0. Sorted by term.
+pub fn postings(
+    name: &str,
+    brand: &str,
+    model: &str,
+    category_name: &str,
+    specification: &str,
+) -> Vec<(String, i32)> {
+    let mut in_name = BTreeSet::new();
+    field_tokens(name, &mut in_name);
+    let mut in_brand_model = BTreeSet::new();
+    field_tokens(brand, &mut in_brand_model);
+    field_tokens(model, &mut in_brand_model);
+    let mut other = BTreeSet::new();
+    field_tokens(category_name, &mut other);
+    field_tokens(specification, &mut other);
+    let mut out: Vec<(String, i32)> = Vec::new();
+    out.push((ALL_PRODUCTS_TERM.to_owned(), 0));
+    let mut all: BTreeSet<&String> = in_name.iter().collect();
+    all.extend(in_brand_model.iter());
+    all.extend(other.iter());
+    for term in all {
+        let score = if in_name.contains(term) {
+            SCORE_NAME
+        } else if in_brand_model.contains(term) {
+            SCORE_BRAND_MODEL
+        } else {
+            SCORE_OTHER
+        };
+        out.push((term.clone(), score));
+    }
+    out
 }
 
 /// The terms a query must all match, in query order, without duplicates.
@@ -140,6 +197,32 @@ mod tests {
         assert!(matches("联想 ThinkPad X1 Carbon", "thinkpad x1 carbon"));
         assert!(matches("联想 ThinkPad X1 Carbon", "ＴｈｉｎｋＰａｄ"));
         assert!(!matches("联想 ThinkPad E14", "ThinkPad X1"));
+    }
+
+    #[test]
+    fn postings_score_the_name_above_brand_model_and_the_rest() {
+        let name = "联想 启天 M437 台式电脑";
+        let spec = "i5-12500/16G/512G；含键盘";
+        let postings = postings(name, "联想", "启天 M437", "台式计算机", spec);
+        let score = |t: &str| postings.iter().find(|(term, _)| term == t).map(|p| p.1);
+        assert_eq!(score(ALL_PRODUCTS_TERM), Some(0));
+        assert_eq!(score("电脑"), Some(SCORE_NAME));
+        assert_eq!(score("m437"), Some(SCORE_NAME));
+        assert_eq!(score("计算"), Some(SCORE_OTHER));
+        assert_eq!(score("键盘"), Some(SCORE_OTHER));
+        assert_eq!(score("打印"), None);
+        let terms: Vec<&str> = postings[1..].iter().map(|(t, _)| t.as_str()).collect();
+        let tokens = index_tokens(&[name, "联想", "启天 M437", "台式计算机", spec]);
+        assert_eq!(terms, tokens.split(' ').collect::<Vec<_>>());
+        let only_model = postings_score_model();
+        assert_eq!(only_model, Some(SCORE_BRAND_MODEL));
+    }
+
+    fn postings_score_model() -> Option<i32> {
+        postings("得力 复印纸", "得力", "莱茵河", "纸张", "70g")
+            .into_iter()
+            .find(|(t, _)| t == "莱茵")
+            .map(|p| p.1)
     }
 
     #[test]

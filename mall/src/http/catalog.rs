@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::domain::product::{ProductStatus, ReviewAction};
 use crate::service::catalog::{
     self, CategoryView, ListingView, NewProduct, PriceChange, ProductChange, ProductView,
-    SearchParams,
+    SearchParams, SearchResults,
 };
 
 #[utoipa::path(get, path = "/api/v1/catalog/categories", tag = "catalogue",
@@ -97,11 +97,17 @@ impl SearchQuery {
 }
 
 #[utoipa::path(get, path = "/api/v1/catalog/products", tag = "catalogue", params(SearchQuery),
-    responses((status = 200, body = ListResponse<ProductView>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = SearchResults,
+        description = "Listed products of suppliers in good standing. Sorted by relevance (the \
+            score of the query's least frequent term: 3 in the name, 2 in the brand or model, 1 \
+            in the category name or specification; then price ascending, then id), price \
+            (ties by id, ascending for price_asc, descending for price_desc) or newest. `total` is \
+            exact up to 1,000 matches; beyond that it is a lower bound and `total_exact` is false."),
+        (status = 400, body = ErrorBody)))]
 pub async fn search_products(
     State(ctx): State<Ctx>,
     ApiQuery(query): ApiQuery<SearchQuery>,
-) -> ApiResult<Json<ListResponse<ProductView>>> {
+) -> ApiResult<Json<SearchResults>> {
     let params = query.into_params()?;
     Ok(Json(catalog::search_products(&ctx, &params).await?))
 }

@@ -1,13 +1,39 @@
-//! Product search SQL: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL. Only listed
-//! products of suppliers in good credit standing are ever returned.
+//! Product search SQL over `search_postings` (one row per search term and product, see
+//! migration `m20261126_000007_search_postings`), the same on SQLite and PostgreSQL.
+//!
+//! A page is read from a B-tree of the postings of one term (the *driving* term) in the order
+//! asked for, and stops once the page is full: `(term, visible, score DESC, price_fen,
+//! product_id)` for relevance, `(term, visible, price_fen, product_id)` for price (backwards for
+//! descending), the primary key `(term, product_id)` backwards for newest, and `(term, visible,
+//! category_code, price_fen, product_id)` when a category narrows the search. Category, price
+//! and SME filters are columns of the posting, so they are checked in the index without
+//! visiting products. With several terms the driving term is the one with the fewest postings
+//! (counted up to [`TERM_COUNT_CAP`]; among terms that reach it a Latin word with digits, then
+//! another Latin word, then a Chinese one, then the first in query order); each
+//! other term is an indexed lookup on the primary key for every posting read. Only the page's rows are joined to products, suppliers and categories.
+//!
+//! Only listed products of suppliers in good credit standing are returned: `visible` is kept in
+//! step with `products.status` and `organizations.credit_status` by triggers, in the same
+//! transaction as the change, and the page's rows are checked again against the products and
+//! suppliers they are joined to.
+//!
+//! Relevance: the score of the driving term for the product (3 if the term is in the product
+//! name, 2 if only in its brand or model, 1 if only in its category name or specification), then
+//! price ascending, then id ascending. For one-term queries that is the term's score.
+//!
+//! The total is exact up to [`TOTAL_CAP`] matches (or up to the end of the requested page, when
+//! that is further); beyond that it is a lower bound and `total_exact` is false.
 
 use gpmall_platform::db::{query_all, stmt};
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, QueryResult, Value};
+use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
+
+use crate::domain::search::ALL_PRODUCTS_TERM;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortOrder {
     Relevance,
     PriceAsc,
+    /// Price descending, ties by id descending.
     PriceDesc,
     Newest,
 }
@@ -28,114 +54,310 @@ pub const PRODUCT_COLUMNS: &str = "p.id, p.supplier_id, p.category_code, p.name,
     p.specification, p.unit, p.price_fen, p.reference_price_fen, p.stock, p.delivery_regions, \
     p.lead_days, o.name AS supplier_name, o.enterprise_size, c.name AS category_name";
 
-/// Returns the page of rows and the total number of matches.
+/// Matches are counted exactly up to this many (or to the end of the requested page).
+pub const TOTAL_CAP: u64 = 1_000;
+
+/// Postings counted per query term to choose the driving term.
+pub const TERM_COUNT_CAP: i64 = 2_000;
+
+/// Postings written per statement.
+const INSERT_CHUNK: usize = 200;
+
+/// One page of matches.
+#[derive(Debug)]
+pub struct SearchPage {
+    pub rows: Vec<QueryResult>,
+    /// The number of matches; a lower bound when `total_exact` is false.
+    pub total: u64,
+    pub total_exact: bool,
+}
+
+/// The upper end of a prefix range: every string that starts with `prefix` sorts at or after
+/// `prefix` and before `prefix` followed by the highest code point (byte order: the `C`
+/// collation on PostgreSQL, `BINARY` on SQLite).
+fn prefix_upper_bound(prefix: &str) -> String {
+    let mut upper = prefix.to_owned();
+    upper.push(char::MAX);
+    upper
+}
+
+/// Returns one page of matches and their total.
 pub async fn search<C: ConnectionTrait>(
     conn: &C,
     filter: &SearchFilter,
     sort: SortOrder,
     limit: u64,
     offset: u64,
-) -> Result<(Vec<QueryResult>, u64), DbErr> {
+) -> Result<SearchPage, DbErr> {
     let backend = conn.get_database_backend();
-    let mut values: Vec<Value> = Vec::new();
-    let mut rank_values: Vec<Value> = Vec::new();
-    let mut from_values: Vec<Value> = Vec::new();
-    let mut from = String::new();
-    let mut conditions = vec![
-        "p.status = 'listed'".to_owned(),
-        "o.credit_status = 'good'".to_owned(),
-    ];
-    let mut rank = "0".to_owned();
-    if !filter.terms.is_empty() {
-        match backend {
-            DbBackend::Postgres => {
-                let tsquery = filter
-                    .terms
-                    .iter()
-                    .map(|t| format!("'{}'", t.replace('\'', "''")))
-                    .collect::<Vec<_>>()
-                    .join(" & ");
-                from.push_str("products p");
-                conditions.push("p.search_vector @@ CAST(? AS tsquery)".into());
-                values.push(tsquery.clone().into());
-                rank = "ts_rank(p.search_vector, CAST(? AS tsquery))".into();
-                rank_values.push(tsquery.into());
+    let empty = SearchPage {
+        rows: Vec::new(),
+        total: 0,
+        total_exact: true,
+    };
+    let has_terms = !filter.terms.is_empty();
+    let (driving, others): (String, Vec<String>) = match filter.terms.as_slice() {
+        [] => (ALL_PRODUCTS_TERM.to_owned(), Vec::new()),
+        [only] => (only.clone(), Vec::new()),
+        terms => {
+            let counts = term_counts(conn, terms).await?;
+            if counts.contains(&0) {
+                return Ok(empty);
             }
-            _ => {
-                let fts = filter
-                    .terms
-                    .iter()
-                    .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                // bm25 is only usable in the FTS query itself, so matches are ranked in a
-                // subquery; it is lower for better matches, so negate it (higher is better).
-                from.push_str(
-                    "(SELECT rowid AS match_id, -rank AS match_rank \
-                     FROM products_fts WHERE products_fts MATCH ?) m \
-                     JOIN products p ON p.id = m.match_id",
-                );
-                from_values.push(fts.into());
-                rank = "m.match_rank".into();
-            }
+            // Fewest postings first; among terms that reach the cap, a Latin word with digits
+            // (a model number), then another Latin word (a brand or series, usually rarer than
+            // a Chinese word), then a CJK one, then query order.
+            let class = |t: &str| match (t.is_ascii(), t.bytes().any(|b| b.is_ascii_digit())) {
+                (true, true) => 0,
+                (true, false) => 1,
+                _ => 2,
+            };
+            let key = |i: usize| (counts[i], class(&terms[i]), i);
+            let best = (0..terms.len()).min_by_key(|&i| key(i)).unwrap_or(0);
+            let others = terms
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != best)
+                .map(|(_, t)| t.clone())
+                .collect();
+            (terms[best].clone(), others)
         }
-    } else {
-        from.push_str("products p");
-    }
+    };
+
+    // Terms, category codes and numbers are written into the SQL as literals when they cannot
+    // need quoting (query terms are runs of letters, digits or CJK characters), so PostgreSQL
+    // plans each search for its own terms and limits rather than reusing a generic plan.
+    let mut values: Vec<Value> = Vec::new();
+    let mut conditions = vec![
+        format!("d.term = {}", text(&driving, &mut values)),
+        "d.visible = TRUE".to_owned(),
+    ];
     if let Some(prefix) = &filter.category_prefix {
-        conditions.push("p.category_code LIKE ?".into());
-        values.push(format!("{}%", prefix.replace(['%', '_'], "")).into());
+        let prefix = prefix.replace(['%', '_'], "");
+        if !prefix.is_empty() {
+            let upper = prefix_upper_bound(&prefix);
+            let low = text(&prefix, &mut values);
+            let high = text(&upper, &mut values);
+            conditions.push(format!(
+                "d.category_code >= {low} AND d.category_code < {high}"
+            ));
+        }
     }
     if let Some(min) = filter.min_price_fen {
-        conditions.push("p.price_fen >= ?".into());
-        values.push(min.into());
+        conditions.push(format!("d.price_fen >= {min}"));
     }
     if let Some(max) = filter.max_price_fen {
-        conditions.push("p.price_fen <= ?".into());
-        values.push(max.into());
-    }
-    if let Some(supplier) = filter.supplier_id {
-        conditions.push("p.supplier_id = ?".into());
-        values.push(supplier.into());
+        conditions.push(format!("d.price_fen <= {max}"));
     }
     if filter.sme_only {
-        conditions.push("o.enterprise_size IN ('medium','small','micro')".into());
+        conditions.push("d.sme = TRUE".into());
+    }
+    if let Some(supplier) = filter.supplier_id {
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM products sp WHERE sp.id = d.product_id \
+             AND sp.supplier_id = {supplier})"
+        ));
+    }
+    // The other terms: for a page, a lookup per posting read in order (a scalar subquery, so
+    // that the scan stays in index order and stops with the page); for the count, `EXISTS`,
+    // which the planner may turn into a join of the posting lists.
+    let mut page_conditions = conditions.clone();
+    let mut count_conditions = conditions;
+    for (i, term) in others.iter().enumerate() {
+        let term = text(term, &mut values);
+        let lookup = format!(
+            "SELECT 1 FROM search_postings t{i} \
+             WHERE t{i}.term = {term} AND t{i}.product_id = d.product_id"
+        );
+        page_conditions.push(format!("({lookup}) IS NOT NULL"));
+        count_conditions.push(format!("EXISTS ({lookup})"));
     }
     let order_by = match sort {
-        SortOrder::Relevance if !filter.terms.is_empty() => "rank DESC, p.price_fen ASC, p.id ASC",
-        SortOrder::Relevance | SortOrder::Newest => "p.id DESC",
-        SortOrder::PriceAsc => "p.price_fen ASC, p.id ASC",
-        SortOrder::PriceDesc => "p.price_fen DESC, p.id ASC",
+        SortOrder::Relevance if has_terms => "d.score DESC, d.price_fen ASC, d.product_id ASC",
+        SortOrder::Relevance | SortOrder::Newest => "d.product_id DESC",
+        SortOrder::PriceAsc => "d.price_fen ASC, d.product_id ASC",
+        SortOrder::PriceDesc => "d.price_fen DESC, d.product_id DESC",
     };
-    let joins = format!(
-        "FROM {from} JOIN organizations o ON o.id = p.supplier_id \
-         JOIN categories c ON c.code = p.category_code WHERE {}",
-        conditions.join(" AND ")
-    );
+
     let sql = format!(
-        "SELECT {PRODUCT_COLUMNS}, {rank} AS rank, COUNT(*) OVER () AS total_matches \
-         {joins} ORDER BY {order_by} LIMIT ? OFFSET ?"
+        "SELECT {PRODUCT_COLUMNS}, d.score AS rank FROM \
+         (SELECT d.product_id, d.score, d.price_fen FROM search_postings d WHERE {} \
+         ORDER BY {order_by} LIMIT {} OFFSET {}) d \
+         JOIN products p ON p.id = d.product_id \
+         JOIN organizations o ON o.id = p.supplier_id \
+         JOIN categories c ON c.code = p.category_code \
+         WHERE p.status = 'listed' AND o.credit_status = 'good' \
+         ORDER BY {order_by}",
+        page_conditions.join(" AND "),
+        clamp(limit),
+        clamp(offset),
     );
-    let mut count_values = from_values.clone();
-    count_values.extend(values.iter().cloned());
-    let mut page_values = rank_values;
-    page_values.extend(from_values);
-    page_values.extend(values);
-    page_values.push((limit as i64).into());
-    page_values.push((offset as i64).into());
-    let rows = query_all(conn, stmt(backend, &sql, page_values)).await?;
-    let total = match rows.first() {
-        Some(row) => row.try_get::<i64>("", "total_matches")? as u64,
-        // A page past the end has no row to carry the window count.
-        None if offset > 0 => {
-            let count_sql = format!("SELECT COUNT(*) AS n {joins}");
-            let row = query_all(conn, stmt(backend, &count_sql, count_values)).await?;
-            match row.first() {
-                Some(r) => r.try_get::<i64>("", "n")? as u64,
-                None => 0,
-            }
-        }
+    let rows = query_all(conn, stmt(backend, &sql, values.clone())).await?;
+    let found = rows.len() as u64;
+
+    // A short page that is not past the end ends the matches: the total is known.
+    if found < limit && (found > 0 || offset == 0) {
+        return Ok(SearchPage {
+            rows,
+            total: offset + found,
+            total_exact: true,
+        });
+    }
+    let bound = TOTAL_CAP.max(offset.saturating_add(limit));
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM search_postings d WHERE {} LIMIT {}) x",
+        count_conditions.join(" AND "),
+        clamp(bound.saturating_add(1)),
+    );
+    let counted = match query_all(conn, stmt(backend, &count_sql, values))
+        .await?
+        .first()
+    {
+        Some(row) => row.try_get::<i64>("", "n")?.max(0) as u64,
         None => 0,
     };
-    Ok((rows, total))
+    Ok(if counted > bound {
+        SearchPage {
+            rows,
+            total: bound,
+            total_exact: false,
+        }
+    } else {
+        SearchPage {
+            rows,
+            total: counted,
+            total_exact: true,
+        }
+    })
+}
+
+/// `value` as an SQL string literal when it consists of letters and digits only (no quoting
+/// needed, and none of `?`, which `stmt` would take for a placeholder), else as a bound
+/// parameter.
+fn text(value: &str, values: &mut Vec<Value>) -> String {
+    if value.chars().all(char::is_alphanumeric) {
+        format!("'{value}'")
+    } else {
+        values.push(value.to_owned().into());
+        "?".to_owned()
+    }
+}
+
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// How many visible postings each term has, counted up to [`TERM_COUNT_CAP`], in one statement.
+async fn term_counts<C: ConnectionTrait>(conn: &C, terms: &[String]) -> Result<Vec<i64>, DbErr> {
+    let mut columns = Vec::with_capacity(terms.len());
+    let mut values: Vec<Value> = Vec::with_capacity(terms.len() * 2);
+    for (i, term) in terms.iter().enumerate() {
+        let term = text(term, &mut values);
+        columns.push(format!(
+            "(SELECT COUNT(*) FROM (SELECT 1 AS one FROM search_postings \
+             WHERE term = {term} AND visible = TRUE LIMIT {TERM_COUNT_CAP}) x{i}) AS n{i}"
+        ));
+    }
+    let sql = format!("SELECT {}", columns.join(", "));
+    let backend = conn.get_database_backend();
+    let rows = query_all(conn, stmt(backend, &sql, values)).await?;
+    let Some(row) = rows.first() else {
+        return Ok(vec![0; terms.len()]);
+    };
+    (0..terms.len())
+        .map(|i| row.try_get::<i64>("", &format!("n{i}")))
+        .collect()
+}
+
+/// Replaces a product's postings (from `domain::search::postings`). Price, category, the
+/// supplier's size and whether the product is visible are read from the product and its
+/// supplier as they are in this transaction; triggers keep them in step afterwards.
+pub async fn index_product<C: ConnectionTrait>(
+    conn: &C,
+    product_id: i64,
+    postings: &[(String, i32)],
+) -> Result<(), DbErr> {
+    let backend = conn.get_database_backend();
+    conn.execute_raw(stmt(
+        backend,
+        "DELETE FROM search_postings WHERE product_id = ?",
+        [product_id.into()],
+    ))
+    .await?;
+    for chunk in postings.chunks(INSERT_CHUNK) {
+        let mut values: Vec<Value> = Vec::with_capacity(chunk.len() * 2 + 1);
+        let mut rows = Vec::with_capacity(chunk.len());
+        for (term, score) in chunk {
+            rows.push("(?, ?)");
+            values.push(term.clone().into());
+            values.push((*score).into());
+        }
+        values.push(product_id.into());
+        let sql = format!(
+            "INSERT INTO search_postings \
+             (term, product_id, score, price_fen, category_code, sme, visible) \
+             SELECT v.column1, p.id, v.column2, p.price_fen, p.category_code, \
+             COALESCE(o.enterprise_size IN ('medium','small','micro'), FALSE), \
+             (p.status = 'listed' AND o.credit_status = 'good') \
+             FROM (VALUES {}) AS v \
+             JOIN products p ON p.id = ? JOIN organizations o ON o.id = p.supplier_id",
+            rows.join(", ")
+        );
+        conn.execute_raw(stmt(backend, &sql, values)).await?;
+    }
+    Ok(())
+}
+
+/// Rewrites the postings of every product (`domain::search::postings` of each product's name,
+/// brand, model, category name and specification); returns the number of products.
+pub async fn reindex_all<C: ConnectionTrait>(conn: &C) -> Result<u64, DbErr> {
+    let backend = conn.get_database_backend();
+    let mut after = 0i64;
+    let mut done = 0u64;
+    loop {
+        let rows = query_all(
+            conn,
+            stmt(
+                backend,
+                "SELECT p.id, p.name, p.brand, p.model, p.specification, \
+                 c.name AS category_name FROM products p \
+                 JOIN categories c ON c.code = p.category_code \
+                 WHERE p.id > ? ORDER BY p.id LIMIT 500",
+                [after.into()],
+            ),
+        )
+        .await?;
+        let Some(last) = rows.last() else {
+            return Ok(done);
+        };
+        after = last.try_get("", "id")?;
+        for row in &rows {
+            let field = |name: &str| row.try_get::<String>("", name);
+            let postings = crate::domain::search::postings(
+                &field("name")?,
+                &field("brand")?,
+                &field("model")?,
+                &field("category_name")?,
+                &field("specification")?,
+            );
+            index_product(conn, row.try_get("", "id")?, &postings).await?;
+            done += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_range_holds_exactly_the_codes_under_the_prefix() {
+        let upper = prefix_upper_bound("A02");
+        for code in ["A02", "A0201", "A02010105", "A02z"] {
+            assert!(code >= "A02" && code < upper.as_str(), "{code}");
+        }
+        for code in ["A01", "A03", "A0", "B02", "A1"] {
+            assert!(!(code >= "A02" && code < upper.as_str()), "{code}");
+        }
+    }
 }

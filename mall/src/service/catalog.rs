@@ -79,6 +79,33 @@ pub struct CategoryView {
     pub direct_purchase_limit: Money,
 }
 
+/// A page of search results: the list envelope `{"items","total","page","per_page"}` plus
+/// whether the total is exact.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct SearchResults {
+    pub items: Vec<ProductView>,
+    /// The number of matching products: exact up to 1,000 matches (or up to the end of the
+    /// requested page, when that is further); beyond that a lower bound ("1,000 or more"), and
+    /// `total_exact` is false.
+    pub total: u64,
+    pub page: u64,
+    pub per_page: u64,
+    /// False when `total` is a lower bound rather than the exact number of matches.
+    pub total_exact: bool,
+}
+
+impl SearchResults {
+    fn new(items: Vec<ProductView>, total: u64, total_exact: bool, page: PageRequest) -> Self {
+        SearchResults {
+            items,
+            total,
+            page: page.page,
+            per_page: page.per_page,
+            total_exact,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct SearchParams {
     pub q: Option<String>,
@@ -113,12 +140,11 @@ fn parse_sort(sort: Option<&str>, has_terms: bool) -> Result<SortOrder, ApiError
     })
 }
 
-/// Searches listed products; results are cached until the catalogue changes.
+/// Searches listed products; results are cached until the catalogue changes. See
+/// `repo::search` for the order (relevance: the term's score, then price, then id) and the
+/// total.
 #[tracing::instrument(skip_all, fields(q = ?params.q))]
-pub async fn search_products(
-    ctx: &Ctx,
-    params: &SearchParams,
-) -> Result<ListResponse<ProductView>, ApiError> {
+pub async fn search_products(ctx: &Ctx, params: &SearchParams) -> Result<SearchResults, ApiError> {
     let page = PageRequest::parse(Some(params.page), Some(params.per_page))?;
     let query = params.q.as_deref().unwrap_or("").trim();
     if query.chars().count() > 100 {
@@ -126,7 +152,7 @@ pub async fn search_products(
     }
     let terms = search::query_terms(query);
     if !query.is_empty() && terms.is_empty() {
-        return Ok(ListResponse::new(Vec::new(), 0, page));
+        return Ok(SearchResults::new(Vec::new(), 0, true, page));
     }
     if let (Some(min), Some(max)) = (params.min_price, params.max_price)
         && min > max
@@ -145,7 +171,7 @@ pub async fn search_products(
     };
     if let Some(key) = &cache_key
         && let Some(hit) = ctx.cache.get(key).await
-        && let Ok(cached) = serde_json::from_str::<ListResponse<ProductView>>(&hit)
+        && let Ok(cached) = serde_json::from_str::<SearchResults>(&hit)
     {
         metrics::counter!("gpmall_cache_hits_total", "cache" => "search").increment(1);
         return Ok(cached);
@@ -159,13 +185,14 @@ pub async fn search_products(
         supplier_id: params.supplier_id,
         sme_only: params.sme_only,
     };
-    let (rows, total) =
+    let found =
         crate::repo::search::search(&ctx.db, &filter, sort, page.per_page, page.offset()).await?;
-    let items = rows
+    let items = found
+        .rows
         .iter()
         .map(ProductView::from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let result = ListResponse::new(items, total, page);
+    let result = SearchResults::new(items, found.total, found.total_exact, page);
     if let Some(key) = cache_key
         && let Ok(json) = serde_json::to_string(&result)
     {
@@ -495,6 +522,7 @@ pub async fn create_product(
     }
     let now = ctx.clock.now();
     let tokens = search::index_tokens(&[&name, &brand, &model, &cat.name, &specification]);
+    let postings = search::postings(&name, &brand, &model, &cat.name, &specification);
     let txn = ctx.db.begin().await?;
     let saved = product::ActiveModel {
         supplier_id: Set(actor.org_id),
@@ -519,6 +547,7 @@ pub async fn create_product(
     }
     .insert(&txn)
     .await?;
+    crate::repo::search::index_product(&txn, saved.id, &postings).await?;
     let view = ListingView::from(saved);
     audit::record(
         &txn,
@@ -659,15 +688,16 @@ pub async fn change_product(
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
-    next.search_tokens = Set(search::index_tokens(&[
-        &name,
-        &current.brand,
-        &current.model,
-        &cat_name,
-        &spec,
-    ]));
+    let tokens = search::index_tokens(&[&name, &current.brand, &current.model, &cat_name, &spec]);
+    let text_changed =
+        tokens != current.search_tokens || name != current.name || spec != current.specification;
+    next.search_tokens = Set(tokens);
     next.updated_at = Set(now);
     let saved = next.update(&txn).await?;
+    if text_changed {
+        let postings = search::postings(&name, &current.brand, &current.model, &cat_name, &spec);
+        crate::repo::search::index_product(&txn, id, &postings).await?;
+    }
     let view = ListingView::from(saved);
     audit::record(
         &txn,
