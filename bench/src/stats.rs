@@ -137,6 +137,7 @@ fn classify(pid: u32, scope: &Scope) -> Class {
             }
             if title.split_whitespace().any(|w| w == scope.database)
                 || POSTGRES_BACKGROUND.iter().any(|b| title.contains(b))
+                || parallel_worker_of(&title).is_some_and(|leader| serves(leader, scope))
             {
                 Class::Ours("postgres")
             } else {
@@ -145,6 +146,21 @@ fn classify(pid: u32, scope: &Scope) -> Class {
         }
         _ => Class::Other,
     }
+}
+
+/// The leader of a parallel query worker ("… parallel worker for PID 1234").
+fn parallel_worker_of(title: &str) -> Option<u32> {
+    let (_, rest) = title.split_once("parallel worker for PID ")?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Whether PostgreSQL process `pid` is a backend of the benchmark database.
+fn serves(pid: u32, scope: &Scope) -> bool {
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    String::from_utf8_lossy(&cmdline)
+        .replace('\0', " ")
+        .split_whitespace()
+        .any(|w| w == scope.database)
 }
 
 /// utime + stime of one process (all its threads), in clock ticks.
@@ -343,6 +359,18 @@ pub async fn wait_for_quiet(scope: &Scope, max_wait: Duration) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_parallel_worker_names_its_leader() {
+        assert_eq!(
+            super::parallel_worker_of("postgres: 15/main: parallel worker for PID 4242  "),
+            Some(4242)
+        );
+        assert_eq!(
+            super::parallel_worker_of("postgres: 15/main: postgres gpmall_bench [local] idle"),
+            None
+        );
+    }
+
     use super::*;
 
     #[test]
