@@ -14,6 +14,7 @@ pub struct Migration;
 /// so the accrual reads instalments alone; a terminated contract's instalments have no due date.
 const UP: &str = r#"
 ALTER TABLE acceptances ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE contracts ADD COLUMN lines TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE contract_instalments ADD COLUMN disputed_fen BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE contract_instalments ADD COLUMN deducted_fen BIGINT NOT NULL DEFAULT 0;
 CREATE TABLE contract_disputes (

@@ -60,6 +60,12 @@ async fn order_to_contract_to_late_payment_with_interest() {
     let contract = contract_of(&app, &buyer).await;
     assert_eq!(contract["order_id"], id);
     assert_eq!(contract["amount"], "100000.00");
+    let lines = contract["lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["quantity"], 1);
+    assert_eq!(lines[0]["unit_price"], "100000.00");
+    assert_eq!(lines[0]["line_total"], "100000.00");
+    assert_eq!(lines[0]["category"], "A02010105");
     assert_eq!(contract["signed_on"], "2026-03-02");
     assert_eq!(contract["terms"]["instalments"][0]["days_after"], 30);
     assert_eq!(contract["terms"]["late_interest"]["kind"], "statutory");

@@ -983,6 +983,7 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
         .await
         .assert_status(StatusCode::OK)
         .assert_shows("履约保证金：合同金额的 5%，以银行转账形式缴纳")
+        .assert_shows("采购标的")
         .assert_shows("逾期交货超过 15 日；验收不合格且拒不更换");
     let deposits = buyer.get("/deposits").await;
     deposits.assert_shows("不予退还（约定情形）");

@@ -732,13 +732,25 @@ async fn settle(
     let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     match action {
         OrderAction::Confirm => {
-            let mut category_codes: Vec<String> = order_line::Entity::find()
+            let order_lines = order_line::Entity::find()
                 .filter(order_line::Column::OrderId.eq(order.id))
+                .order_by_asc(order_line::Column::Id)
                 .all(txn)
-                .await?
-                .into_iter()
-                .map(|l| l.category_code)
+                .await?;
+            let lines = order_lines
+                .iter()
+                .map(|l| contracts::ContractLine {
+                    product_id: l.product_id,
+                    description: l.product_name.clone(),
+                    category: l.category_code.clone(),
+                    unit: l.unit.clone(),
+                    unit_price: Money::from_fen(l.unit_price_fen),
+                    quantity: l.quantity,
+                    line_total: Money::from_fen(l.line_total_fen),
+                })
                 .collect();
+            let mut category_codes: Vec<String> =
+                order_lines.into_iter().map(|l| l.category_code).collect();
             category_codes.sort();
             category_codes.dedup();
             contracts::create_for_order(
@@ -751,6 +763,7 @@ async fn settle(
                     supplier_id: order.supplier_id,
                     amount: Money::from_fen(order.total_fen),
                     category_codes,
+                    lines,
                     signed_on: today,
                     publish_by: publish_by
                         .ok_or_else(|| ApiError::internal("publication deadline not computed"))?,

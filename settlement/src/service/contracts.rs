@@ -26,9 +26,24 @@ pub struct OrderForContract {
     pub supplier_id: i64,
     pub amount: Money,
     pub category_codes: Vec<String>,
+    /// What is bought: the order's lines, kept with the contract as signed.
+    pub lines: Vec<ContractLine>,
     pub signed_on: NaiveDate,
     /// Publication deadline: 2 working days after signing on the official calendar.
     pub publish_by: gpmall_platform::calendar::Deadline,
+}
+
+/// A line of a contract: the goods or service, price and quantity as signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ContractLine {
+    pub product_id: i64,
+    pub description: String,
+    /// Catalogue category code.
+    pub category: String,
+    pub unit: String,
+    pub unit_price: Money,
+    pub quantity: i64,
+    pub line_total: Money,
 }
 
 /// Working days after signing within which a contract must be published (Implementing
@@ -121,8 +136,8 @@ pub async fn create_for_order<C: ConnectionTrait>(
             backend,
             "INSERT INTO contracts (contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
              signed_on, terms, lpr_percent_at_signing, late_rate_num, late_rate_den, collection_account, publish_by, \
-             publish_by_provisional, status, created_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?) RETURNING id",
+             publish_by_provisional, status, created_at, lines) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) RETURNING id",
             [
                 contract_no.clone().into(),
                 input.order_id.into(),
@@ -139,6 +154,9 @@ pub async fn create_for_order<C: ConnectionTrait>(
                 input.publish_by.date.to_string().into(),
                 input.publish_by.provisional.into(),
                 now.into(),
+                serde_json::to_string(&input.lines)
+                    .map_err(ApiError::internal)?
+                    .into(),
             ],
         ),
     )
@@ -367,6 +385,8 @@ pub struct ContractView {
     pub supplier_is_sme: bool,
     pub amount: Money,
     pub signed_on: NaiveDate,
+    /// The goods or services as signed.
+    pub lines: Vec<ContractLine>,
     pub terms: PaymentTerms,
     pub lpr_percent_at_signing: String,
     pub collection_account: String,
@@ -396,7 +416,7 @@ pub struct ContractView {
 
 pub(crate) const CONTRACT_COLUMNS: &str = "id, contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
     signed_on, terms, lpr_percent_at_signing, collection_account, publish_by, publish_by_provisional, published_on, \
-    shipped_on, delivered_on, accepted_on, status";
+    shipped_on, delivered_on, accepted_on, status, lines";
 
 async fn build_view<C: ConnectionTrait>(
     conn: &C,
@@ -553,6 +573,8 @@ async fn build_view<C: ConnectionTrait>(
         supplier_is_sme: row.try_get("", "supplier_is_sme")?,
         amount: Money::from_fen(row.try_get("", "amount_fen")?),
         signed_on,
+        lines: serde_json::from_str(&row.try_get::<String>("", "lines")?)
+            .map_err(ApiError::internal)?,
         terms,
         lpr_percent_at_signing: row.try_get("", "lpr_percent_at_signing")?,
         collection_account: row.try_get("", "collection_account")?,
