@@ -327,6 +327,9 @@ async fn a_supplier_without_a_collection_account_cannot_confirm() {
     .await
     .unwrap();
     let supplier = app.login("supplier1").await;
+    app.get("/api/v1/settlement/collection-account", Some(&supplier))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
     app.order_action(&supplier, id, "confirm", json!({}))
         .await
         .assert_error(StatusCode::CONFLICT, "COLLECTION_ACCOUNT_MISSING");
@@ -350,6 +353,16 @@ async fn a_supplier_without_a_collection_account_cannot_confirm() {
         Some(&json!({"account_name": "重庆测试公司", "bank_name": "重庆银行", "account_no": "6217 0000 1111 2222"})), &[])
         .await
         .assert_status(StatusCode::OK);
+    let current = app
+        .get("/api/v1/settlement/collection-account", Some(&supplier))
+        .await;
+    current.assert_status(StatusCode::OK);
+    assert_eq!(current.body["account_no"], "6217000011112222");
+    assert_eq!(current.body["bank_name"], "重庆银行");
+    // Only suppliers have one.
+    app.get("/api/v1/settlement/collection-account", Some(&buyer))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
     app.order_action(&supplier, id, "confirm", json!({}))
         .await
         .assert_status(StatusCode::OK);

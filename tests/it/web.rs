@@ -743,7 +743,8 @@ async fn a_supplier_lists_a_product_the_operator_approves_it_and_the_price_chang
     let queue = operator.get("/review").await;
     queue
         .assert_shows("网页测试 激光打印机")
-        .assert_shows("待审核 1 件");
+        .assert_shows("待审核 1 件")
+        .assert_shows(gpmall::demo_data::suppliers()[2].name);
     let id = queue.ids_after("/review/")[0];
     let csrf_op = queue.field("csrf");
     operator

@@ -369,6 +369,9 @@ pub async fn set_category_limit(
 pub struct ListingView {
     pub id: i64,
     pub supplier_id: i64,
+    /// The supplier's name (in the operator's review queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_name: Option<String>,
     pub category: String,
     pub name: String,
     pub brand: String,
@@ -391,6 +394,7 @@ impl From<product::Model> for ListingView {
         ListingView {
             id: p.id,
             supplier_id: p.supplier_id,
+            supplier_name: None,
             category: p.category_code,
             name: p.name,
             brand: p.brand,
@@ -782,7 +786,7 @@ pub async fn review_queue(
     let query =
         product::Entity::find().filter(product::Column::Status.eq(ProductStatus::Pending.as_str()));
     let total = query.clone().count(&ctx.db).await?;
-    let items = query
+    let mut items: Vec<ListingView> = query
         .order_by_asc(product::Column::UpdatedAt)
         .order_by_asc(product::Column::Id)
         .offset(page.offset())
@@ -792,6 +796,18 @@ pub async fn review_queue(
         .into_iter()
         .map(ListingView::from)
         .collect();
+    let supplier_ids: Vec<i64> = items.iter().map(|l| l.supplier_id).collect();
+    let names: std::collections::HashMap<i64, String> =
+        gpmall_platform::entity::organization::Entity::find()
+            .filter(gpmall_platform::entity::organization::Column::Id.is_in(supplier_ids))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+    for item in &mut items {
+        item.supplier_name = names.get(&item.supplier_id).cloned();
+    }
     Ok(ListResponse::new(items, total, page))
 }
 

@@ -35,7 +35,7 @@ pub fn router() -> OpenApiRouter<Ctx> {
         .routes(routes!(resolve_dispute))
         .routes(routes!(publish_contract))
         .routes(routes!(payment_performance))
-        .routes(routes!(set_collection_account))
+        .routes(routes!(get_collection_account, set_collection_account))
         .routes(routes!(list_rates, record_rate))
         .routes(routes!(set_default_terms))
         .routes(routes!(list_warnings))
@@ -168,6 +168,19 @@ pub async fn payment_performance(
     actor: Identity,
 ) -> ApiResult<Json<Vec<PaymentPerformance>>> {
     Ok(Json(contracts::payment_performance(&ctx, &actor).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/settlement/collection-account", tag = "settlement",
+    responses((status = 200, body = CollectionAccount, description = "The supplier's current collection account, named by the contracts it signs from now on"),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "none recorded yet")))]
+pub async fn get_collection_account(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+) -> ApiResult<Json<CollectionAccount>> {
+    contracts::collection_account(&ctx, &actor)
+        .await?
+        .map(Json)
+        .ok_or_else(|| gpmall_platform::ApiError::not_found("collection account"))
 }
 
 #[utoipa::path(put, path = "/api/v1/settlement/collection-account", tag = "settlement", request_body = CollectionAccount,

@@ -973,6 +973,35 @@ pub struct CollectionAccount {
 }
 
 /// A supplier records the account its contracts are paid to (used for new contracts).
+/// The caller's current collection account (the one new contracts name), if recorded.
+pub async fn collection_account(
+    ctx: &Ctx,
+    actor: &Identity,
+) -> Result<Option<CollectionAccount>, ApiError> {
+    if actor.org_kind != OrgKind::Supplier {
+        return Err(ApiError::forbidden(
+            "only suppliers have collection accounts",
+        ));
+    }
+    let row = query_one(
+        &ctx.db,
+        stmt(
+            ctx.db.get_database_backend(),
+            "SELECT account_name, bank_name, account_no FROM supplier_collection_accounts WHERE supplier_id = ?",
+            [actor.org_id.into()],
+        ),
+    )
+    .await?;
+    row.map(|r| {
+        Ok(CollectionAccount {
+            account_name: r.try_get("", "account_name")?,
+            bank_name: r.try_get("", "bank_name")?,
+            account_no: r.try_get("", "account_no")?,
+        })
+    })
+    .transpose()
+}
+
 pub async fn set_collection_account(
     ctx: &Ctx,
     actor: &Identity,

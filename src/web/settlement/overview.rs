@@ -169,9 +169,20 @@ async fn render_account(
         .into_iter()
         .next()
         .map(|c| (c.contract_no, c.collection_account));
-    let form = form.unwrap_or_else(|| AccountForm {
-        account_name: user.org_name.clone(),
-        ..AccountForm::default()
+    let current = contracts::collection_account(ctx, user)
+        .await
+        .or_fail(page)?;
+    let form = form.unwrap_or_else(|| match &current {
+        Some(account) => AccountForm {
+            account_name: account.account_name.clone(),
+            bank_name: account.bank_name.clone(),
+            account_no: account.account_no.clone(),
+            ..AccountForm::default()
+        },
+        None => AccountForm {
+            account_name: user.org_name.clone(),
+            ..AccountForm::default()
+        },
     });
     let template = AccountPage {
         tr: page.tr,
