@@ -108,3 +108,39 @@ pub async fn complete<C: ConnectionTrait>(
         .await?;
     Ok(())
 }
+
+/// For an optional key: claims it for `request` (hashed) and returns the stored response of an
+/// earlier identical request, if there was one. Call inside the transaction that does the work.
+pub async fn replay<C, R, T>(
+    conn: &C,
+    user_id: i64,
+    key: Option<&str>,
+    request: &R,
+    now: DateTime<Utc>,
+) -> Result<Option<T>, ApiError>
+where
+    C: ConnectionTrait,
+    R: serde::Serialize,
+    T: serde::de::DeserializeOwned,
+{
+    let Some(key) = key else { return Ok(None) };
+    match claim(conn, user_id, key, &request_hash(request), now).await? {
+        Claim::Replay { body, .. } => serde_json::from_str(&body)
+            .map(Some)
+            .map_err(ApiError::internal),
+        Claim::Fresh => Ok(None),
+    }
+}
+
+/// For an optional key: stores `response` as the answer to retries (before commit).
+pub async fn store<C: ConnectionTrait, T: serde::Serialize>(
+    conn: &C,
+    user_id: i64,
+    key: Option<&str>,
+    status: u16,
+    response: &T,
+) -> Result<(), ApiError> {
+    let Some(key) = key else { return Ok(()) };
+    let body = serde_json::to_string(response).map_err(ApiError::internal)?;
+    complete(conn, user_id, key, status, &body).await
+}

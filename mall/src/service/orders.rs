@@ -566,13 +566,16 @@ pub async fn act(
         None
     };
     let txn = ctx.db.begin().await?;
-    if let Some(key) = idempotency_key {
-        let hash = idempotency::request_hash(&(id, action, &input));
-        if let Claim::Replay { body, .. } =
-            idempotency::claim(&txn, actor.user_id, key, &hash, now).await?
-        {
-            return serde_json::from_str(&body).map_err(ApiError::internal);
-        }
+    if let Some(done) = idempotency::replay(
+        &txn,
+        actor.user_id,
+        idempotency_key,
+        &(id, action, &input),
+        now,
+    )
+    .await?
+    {
+        return Ok(done);
     }
     let current = order::Entity::find_by_id(id)
         .one(&txn)
@@ -708,10 +711,7 @@ pub async fn act(
     )
     .await?;
     let view = load_view(&txn, id).await?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_string(&view).map_err(ApiError::internal)?;
-        idempotency::complete(&txn, actor.user_id, key, 200, &body).await?;
-    }
+    idempotency::store(&txn, actor.user_id, idempotency_key, 200, &view).await?;
     txn.commit().await?;
     Ok(view)
 }

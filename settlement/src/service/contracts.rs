@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
-use gpmall_platform::idempotency::{self, Claim};
+use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiError, Ctx, Money};
@@ -721,13 +721,10 @@ pub async fn record_payment(
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let backend = txn.get_database_backend();
-    if let Some(key) = idempotency_key {
-        let hash = idempotency::request_hash(&(id, &input));
-        if let Claim::Replay { body, .. } =
-            idempotency::claim(&txn, actor.user_id, key, &hash, now).await?
-        {
-            return serde_json::from_str(&body).map_err(ApiError::internal);
-        }
+    if let Some(done) =
+        idempotency::replay(&txn, actor.user_id, idempotency_key, &(id, &input), now).await?
+    {
+        return Ok(done);
     }
     let contract = query_one(
         &txn,
@@ -850,10 +847,7 @@ pub async fn record_payment(
     )
     .await?;
     let view = load_view(&txn, id, today).await?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_string(&view).map_err(ApiError::internal)?;
-        idempotency::complete(&txn, actor.user_id, key, 200, &body).await?;
-    }
+    idempotency::store(&txn, actor.user_id, idempotency_key, 200, &view).await?;
     txn.commit().await?;
     Ok(view)
 }

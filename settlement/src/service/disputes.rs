@@ -4,7 +4,7 @@
 
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, query_one, stmt};
-use gpmall_platform::idempotency::{self, Claim};
+use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -72,13 +72,11 @@ pub async fn open(
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let backend = txn.get_database_backend();
-    if let Some(key) = idempotency_key {
-        let hash = idempotency::request_hash(&("dispute", contract_id, &input));
-        if let Claim::Replay { body, .. } =
-            idempotency::claim(&txn, actor.user_id, key, &hash, now).await?
-        {
-            return serde_json::from_str(&body).map_err(ApiError::internal);
-        }
+    let request = ("dispute", contract_id, &input);
+    if let Some(done) =
+        idempotency::replay(&txn, actor.user_id, idempotency_key, &request, now).await?
+    {
+        return Ok(done);
     }
     let contract = query_one(
         &txn,
@@ -171,10 +169,7 @@ pub async fn open(
     )
     .await?;
     let view = load_view(&txn, contract_id, today).await?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_string(&view).map_err(ApiError::internal)?;
-        idempotency::complete(&txn, actor.user_id, key, 201, &body).await?;
-    }
+    idempotency::store(&txn, actor.user_id, idempotency_key, 201, &view).await?;
     txn.commit().await?;
     Ok(view)
 }
@@ -200,13 +195,11 @@ pub async fn resolve(
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let backend = txn.get_database_backend();
-    if let Some(key) = idempotency_key {
-        let hash = idempotency::request_hash(&(action, contract_id, dispute_id, &input));
-        if let Claim::Replay { body, .. } =
-            idempotency::claim(&txn, actor.user_id, key, &hash, now).await?
-        {
-            return serde_json::from_str(&body).map_err(ApiError::internal);
-        }
+    let request = (action, contract_id, dispute_id, &input);
+    if let Some(done) =
+        idempotency::replay(&txn, actor.user_id, idempotency_key, &request, now).await?
+    {
+        return Ok(done);
     }
     let row = query_one(
         &txn,
@@ -330,10 +323,7 @@ pub async fn resolve(
     )
     .await?;
     let view = load_view(&txn, contract_id, today).await?;
-    if let Some(key) = idempotency_key {
-        let body = serde_json::to_string(&view).map_err(ApiError::internal)?;
-        idempotency::complete(&txn, actor.user_id, key, 200, &body).await?;
-    }
+    idempotency::store(&txn, actor.user_id, idempotency_key, 200, &view).await?;
     txn.commit().await?;
     Ok(view)
 }
