@@ -153,9 +153,10 @@ pub async fn search<C: ConnectionTrait>(
         conditions.push("d.sme = TRUE".into());
     }
     if let Some(supplier) = filter.supplier_id {
+        // A semi-join the planner may drive from the supplier's products (its index), rather
+        // than a check per posting read in order: one supplier's products are few.
         conditions.push(format!(
-            "EXISTS (SELECT 1 FROM products sp WHERE sp.id = d.product_id \
-             AND sp.supplier_id = {supplier})"
+            "d.product_id IN (SELECT sp.id FROM products sp WHERE sp.supplier_id = {supplier})"
         ));
     }
     // The other terms: for a page, a lookup per posting read in order (a scalar subquery, so
