@@ -1099,6 +1099,12 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
         .assert_shows("1 台外壳破损")
         .assert_shows("争议中")
         .assert_shows("撤回争议");
+    // What is due excludes the disputed part.
+    buyer
+        .get("/payments-due")
+        .await
+        .assert_shows("¥2500.00")
+        .assert_lacks("¥3000.00");
     let page = supplier.get(&format!("/contracts/{cid}")).await;
     page.assert_shows("同意扣减").assert_lacks("撤回争议");
     let dispute_id = app

@@ -711,7 +711,8 @@ pub async fn payments_due(State(ctx): State<Ctx>, page: Page) -> PageResult {
         let due: Vec<_> = contract
             .instalments
             .iter()
-            .filter(|i| i.outstanding.is_positive() && i.due_on.is_some_and(|d| d <= horizon))
+            // Disputed parts are held back, not due.
+            .filter(|i| i.payable.is_positive() && i.due_on.is_some_and(|d| d <= horizon))
             .cloned()
             .collect();
         if due.is_empty() {
@@ -740,7 +741,7 @@ pub async fn payments_due(State(ctx): State<Ctx>, page: Page) -> PageResult {
                 seq: i.seq,
                 due_on,
                 when,
-                outstanding: i.outstanding,
+                outstanding: i.payable,
                 overdue_days: i.overdue_days,
                 interest_owed: i.interest_owed,
                 overdue: due_on < today,
