@@ -76,6 +76,7 @@ pub fn build_services(
     };
     let login_limiter = LoginRateLimiter::new(
         config.login_max_attempts,
+        config.login_max_attempts_per_ip,
         Duration::from_secs(config.login_window_seconds),
         redis
             .as_ref()

@@ -31,6 +31,8 @@ pub struct Config {
     pub cookie_secure: bool,
     pub trust_forwarded_for: bool,
     pub login_max_attempts: u32,
+    /// Login attempts per client address and window: higher, since a unit's staff share one.
+    pub login_max_attempts_per_ip: u32,
     pub login_window_seconds: u64,
     /// Price changes above this percentage within the window are held for review.
     pub price_change_flag_percent: u32,
@@ -68,6 +70,7 @@ impl Default for Config {
             cookie_secure: true,
             trust_forwarded_for: false,
             login_max_attempts: 10,
+            login_max_attempts_per_ip: 100,
             login_window_seconds: 300,
             price_change_flag_percent: 20,
             price_change_window_days: 30,

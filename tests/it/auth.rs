@@ -1,6 +1,6 @@
 //! Login, logout, token checks and login rate limits.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use serde_json::json;
 
 use crate::support::{Options, TestApp};
@@ -125,4 +125,40 @@ async fn login_attempts_are_rate_limited_per_user() {
     );
     // Other users are not affected.
     app.login("buyer1").await;
+}
+
+#[tokio::test]
+async fn the_address_limit_counts_the_hop_the_load_balancer_saw_and_is_wider_than_a_users() {
+    let app = TestApp::spawn_with(Options {
+        login_max_attempts: 2,
+        login_max_attempts_per_ip: 4,
+        trust_forwarded_for: true,
+        ..Options::default()
+    })
+    .await;
+    let login = |user: &'static str, forwarded: &'static str| {
+        let app = &app;
+        async move {
+            app.request(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(&json!({"username": user, "password": "demo1234"})),
+                &[("x-forwarded-for", forwarded)],
+            )
+            .await
+        }
+    };
+    // Four staff of one unit log in from the office address, more than one user's limit.
+    for user in ["buyer1", "buyer2", "buyer3", "supplier1"] {
+        login(user, "10.8.0.7").await.assert_status(StatusCode::OK);
+    }
+    // A fifth attempt from that address is refused, whatever the client claims came before.
+    login("supplier2", "203.0.113.9, 10.8.0.7")
+        .await
+        .assert_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
+    // Another office is not affected.
+    login("supplier2", "10.8.0.8")
+        .await
+        .assert_status(StatusCode::OK);
 }

@@ -101,6 +101,9 @@ pub struct Options {
     pub max_connections: u32,
     pub redis_url: Option<String>,
     pub login_max_attempts: u32,
+    pub login_max_attempts_per_ip: u32,
+    /// Take the client address from `X-Forwarded-For`, as behind the load balancer.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for Options {
@@ -109,6 +112,8 @@ impl Default for Options {
             max_connections: 5,
             redis_url: redis_url(),
             login_max_attempts: 1000,
+            login_max_attempts_per_ip: 1000,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -153,6 +158,8 @@ impl TestApp {
         let clock = TestClock::new(start_time());
         let config = Config {
             login_max_attempts: options.login_max_attempts,
+            login_max_attempts_per_ip: options.login_max_attempts_per_ip,
+            trust_forwarded_for: options.trust_forwarded_for,
             cookie_secure: false,
             ..Config::default()
         };
@@ -185,6 +192,8 @@ impl TestApp {
     pub fn second_instance(&self) -> TestApp {
         let config = Config {
             login_max_attempts: self.options.login_max_attempts,
+            login_max_attempts_per_ip: self.options.login_max_attempts_per_ip,
+            trust_forwarded_for: self.options.trust_forwarded_for,
             cookie_secure: false,
             ..Config::default()
         };

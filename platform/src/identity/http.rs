@@ -37,17 +37,20 @@ pub struct LoginResponse {
     pub expires_at: DateTime<Utc>,
 }
 
-/// The client's address: the first `X-Forwarded-For` hop when the service is configured to trust
-/// its load balancer, else the socket's peer.
+/// The client's address: when the service is configured to trust its load balancer, the last
+/// `X-Forwarded-For` hop (the address the load balancer saw; earlier hops are whatever the client
+/// sent and prove nothing), else the socket's peer.
 pub fn client_ip(ctx: &Ctx, headers: &HeaderMap, peer: Option<SocketAddr>) -> Option<String> {
     if ctx.settings.trust_forwarded_for
-        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(first) = forwarded.split(',').next()
+        && let Some(last) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|hop| !hop.is_empty())
     {
-        let first = first.trim();
-        if !first.is_empty() {
-            return Some(first.to_owned());
-        }
+        return Some(last.to_owned());
     }
     peer.map(|p| p.ip().to_string())
 }

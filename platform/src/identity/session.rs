@@ -82,14 +82,11 @@ pub async fn login(
         .with_details(serde_json::json!({ "retry_after_seconds": retry.0 }))
     };
     ctx.login_limiter
-        .hit(&format!("user:{}", username.to_lowercase()))
+        .hit_user(username)
         .await
         .map_err(limited)?;
     if let Some(ip) = client_ip {
-        ctx.login_limiter
-            .hit(&format!("ip:{ip}"))
-            .await
-            .map_err(limited)?;
+        ctx.login_limiter.hit_ip(ip).await.map_err(limited)?;
     }
     let found = user::Entity::find()
         .filter(user::Column::Username.eq(username))
