@@ -19,6 +19,7 @@ mod guarantees;
 mod instances;
 mod ops;
 mod orders;
+mod pages;
 mod search;
 mod settlement;
 mod web;

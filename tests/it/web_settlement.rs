@@ -3,197 +3,17 @@
 //! supplier's contracts and collection account, the operator's reference rates and calendar,
 //! payment performance, warnings, guarantee letters, tenant isolation and CSRF.
 
-use std::collections::BTreeMap;
-
-use axum::body::Body;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use axum::http::StatusCode;
 use chrono::Duration;
 use gpmall::guarantee_cli::{demo_issuer_key, sign_letter};
 use gpmall_settlement::domain::guarantee::LetterKind;
 use gpmall_settlement::service::guarantees::{DEMO_SM2_ISSUER, NewLetter};
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, urlencode};
+use crate::pages::Browser;
+use crate::support::TestApp;
 
 const BUYER1_UNIT: &str = "重庆市江北区第一实验小学";
-
-/// A page as the browser received it.
-struct Html {
-    status: StatusCode,
-    headers: HeaderMap,
-    text: String,
-}
-
-impl Html {
-    fn location(&self) -> &str {
-        self.headers
-            .get(header::LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    fn set_cookies(&self) -> Vec<&str> {
-        self.headers
-            .get_all(header::SET_COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
-    }
-
-    #[track_caller]
-    fn assert_shows(&self, text: &str) -> &Self {
-        assert!(
-            self.text.contains(text),
-            "page (status {}) does not show {text:?}:\n{}",
-            self.status,
-            self.text
-        );
-        self
-    }
-
-    #[track_caller]
-    fn assert_lacks(&self, text: &str) -> &Self {
-        assert!(
-            !self.text.contains(text),
-            "page (status {}) shows {text:?}:\n{}",
-            self.status,
-            self.text
-        );
-        self
-    }
-
-    #[track_caller]
-    fn assert_status(&self, status: StatusCode) -> &Self {
-        assert_eq!(self.status, status, "page:\n{}", self.text);
-        self
-    }
-
-    /// The value of the first form field named `name`.
-    #[track_caller]
-    fn field(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = self
-            .text
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no field {name} on the page:\n{}", self.text))
-            + marker.len();
-        let rest = &self.text[start..];
-        rest[..rest.find('"').unwrap()].to_owned()
-    }
-}
-
-/// One browser: keeps cookies between requests, sends a `Referer` like a browser does.
-struct Browser<'a> {
-    app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
-    last_page: String,
-}
-
-impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
-        Browser {
-            app,
-            cookies: BTreeMap::new(),
-            last_page: "/".to_owned(),
-        }
-    }
-
-    async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Html {
-        let mut builder = Request::builder().method(method.clone()).uri(path).header(
-            header::REFERER,
-            format!("http://localhost{}", self.last_page),
-        );
-        if !self.cookies.is_empty() {
-            let cookie = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            builder = builder.header(header::COOKIE, cookie);
-        }
-        let request = match form {
-            Some(body) => builder
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(body))
-                .unwrap(),
-            None => builder.body(Body::empty()).unwrap(),
-        };
-        let response = self.app.send(request).await;
-        let page = Html {
-            status: response.status,
-            headers: response.headers,
-            text: match response.body {
-                Value::String(text) => text,
-                Value::Null => String::new(),
-                other => other.to_string(),
-            },
-        };
-        for set in page.set_cookies() {
-            let pair = set.split(';').next().unwrap();
-            let (name, value) = pair.split_once('=').unwrap();
-            if set.contains("Max-Age=0") || value.is_empty() {
-                self.cookies.remove(name);
-            } else {
-                self.cookies.insert(name.to_owned(), value.to_owned());
-            }
-        }
-        if method == Method::GET && page.status == StatusCode::OK {
-            self.last_page = path.to_owned();
-        }
-        page
-    }
-
-    async fn get(&mut self, path: &str) -> Html {
-        self.request(Method::GET, path, None).await
-    }
-
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Html {
-        let body = fields
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&");
-        self.request(Method::POST, path, Some(body)).await
-    }
-
-    /// Posts and follows the redirect, as a browser does after a successful form.
-    async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Html {
-        let response = self.post(path, fields).await;
-        assert_eq!(
-            response.status,
-            StatusCode::SEE_OTHER,
-            "POST {path} was not accepted:\n{}",
-            response.text
-        );
-        let to = response.location().to_owned();
-        self.get(&to).await
-    }
-
-    async fn log_in(app: &'a TestApp, username: &str) -> Browser<'a> {
-        let mut browser = Browser::new(app);
-        let form = browser.get("/login").await;
-        form.assert_status(StatusCode::OK);
-        let csrf = form.field("csrf");
-        browser
-            .submit(
-                "/login",
-                &[
-                    ("csrf", &csrf),
-                    ("next", "/"),
-                    ("username", username),
-                    ("password", gpmall::seed::DEMO_PASSWORD),
-                ],
-            )
-            .await;
-        browser
-    }
-
-    /// The session's CSRF token, from the logout form every logged-in page carries.
-    async fn csrf(&mut self) -> String {
-        self.get("/").await.field("csrf")
-    }
-}
 
 /// Places an order for `price` × 1 from supplier1's new product; returns the order id.
 async fn order(app: &TestApp, buyer: &str, price: &str) -> i64 {
@@ -270,7 +90,7 @@ async fn the_buyer_pays_and_publishes_its_contract_through_the_pages() {
     let id = contract["id"].as_i64().unwrap();
     let number = contract["contract_no"].as_str().unwrap().to_owned();
     let account = contract["collection_account"].as_str().unwrap().to_owned();
-    let mut buyer = Browser::log_in(&app, "buyer1").await;
+    let mut buyer = Browser::signed_in(&app, "buyer1").await;
 
     // The list: number, supplier, amount, status, the publication deadline with its button.
     let list = buyer.get("/contracts").await;
@@ -401,7 +221,7 @@ async fn the_buyer_pays_and_publishes_its_contract_through_the_pages() {
         .assert_status(StatusCode::OK)
         .assert_shows(BUYER1_UNIT)
         .assert_shows("100.0%");
-    let mut operator = Browser::log_in(&app, "operator").await;
+    let mut operator = Browser::signed_in(&app, "operator").await;
     operator
         .get("/performance")
         .await
@@ -428,7 +248,7 @@ async fn forms_without_the_csrf_token_are_refused() {
     let contract = accepted_contract(&app, "buyer1", "1000.00").await;
     let id = contract["id"].as_i64().unwrap();
     let account = contract["collection_account"].as_str().unwrap().to_owned();
-    let mut buyer = Browser::log_in(&app, "buyer1").await;
+    let mut buyer = Browser::signed_in(&app, "buyer1").await;
     for csrf in [None, Some("0".repeat(64))] {
         let mut fields = vec![
             ("amount", "1000.00"),
@@ -449,7 +269,7 @@ async fn forms_without_the_csrf_token_are_refused() {
             .await
             .assert_status(StatusCode::FORBIDDEN);
     }
-    let mut operator = Browser::log_in(&app, "operator").await;
+    let mut operator = Browser::signed_in(&app, "operator").await;
     operator
         .post(
             "/operator/rates",
@@ -478,7 +298,7 @@ async fn the_supplier_sees_what_is_owed_and_sets_its_collection_account() {
     let contract = accepted_contract(&app, "buyer1", "5000.00").await;
     let id = contract["id"].as_i64().unwrap();
     let number = contract["contract_no"].as_str().unwrap().to_owned();
-    let mut supplier = Browser::log_in(&app, "supplier1").await;
+    let mut supplier = Browser::signed_in(&app, "supplier1").await;
 
     supplier
         .get("/contracts")
@@ -540,7 +360,7 @@ async fn the_supplier_sees_what_is_owed_and_sets_its_collection_account() {
         .assert_shows("收款账户已保存");
 
     // Another supplier does not learn the contract exists; a supplier cannot pay.
-    let mut other = Browser::log_in(&app, "supplier2").await;
+    let mut other = Browser::signed_in(&app, "supplier2").await;
     other
         .get(&format!("/contracts/{id}"))
         .await
@@ -565,7 +385,7 @@ async fn the_supplier_sees_what_is_owed_and_sets_its_collection_account() {
         .await
         .assert_status(StatusCode::NOT_FOUND);
     // Buyers have no collection account page.
-    let mut buyer = Browser::log_in(&app, "buyer2").await;
+    let mut buyer = Browser::signed_in(&app, "buyer2").await;
     buyer
         .get(&format!("/contracts/{id}"))
         .await
@@ -579,7 +399,7 @@ async fn the_supplier_sees_what_is_owed_and_sets_its_collection_account() {
 #[tokio::test]
 async fn the_operator_records_a_rate_and_loads_a_calendar_year() {
     let app = TestApp::spawn().await;
-    let mut operator = Browser::log_in(&app, "operator").await;
+    let mut operator = Browser::signed_in(&app, "operator").await;
     let home = operator.get("/").await;
     home.assert_shows("href=\"/operator/rates\"")
         .assert_shows("href=\"/operator/calendar\"");
@@ -652,7 +472,7 @@ async fn the_operator_records_a_rate_and_loads_a_calendar_year() {
     let contract = contract_of(&app, "buyer1").await;
     assert_eq!(contract["terms"]["instalments"][0]["days_after"], 20);
     assert_eq!(contract["terms"]["acceptance_period_days"], 5);
-    Browser::log_in(&app, "buyer1")
+    Browser::signed_in(&app, "buyer1")
         .await
         .get(&format!("/contracts/{}", contract["id"]))
         .await
@@ -713,7 +533,7 @@ async fn the_operator_records_a_rate_and_loads_a_calendar_year() {
     assert_eq!(working.body["working"], true);
 
     // Other users cannot see or use these pages.
-    let mut buyer = Browser::log_in(&app, "buyer1").await;
+    let mut buyer = Browser::signed_in(&app, "buyer1").await;
     buyer
         .get("/operator/rates")
         .await
@@ -754,7 +574,7 @@ async fn both_parties_see_an_overdue_payment_warning_until_it_is_paid() {
         .await
         .assert_status(StatusCode::OK);
 
-    let mut buyer = Browser::log_in(&app, "buyer2").await;
+    let mut buyer = Browser::signed_in(&app, "buyer2").await;
     buyer
         .get("/contracts")
         .await
@@ -772,9 +592,9 @@ async fn both_parties_see_an_overdue_payment_warning_until_it_is_paid() {
         .assert_shows("付款逾期")
         .assert_shows(&number)
         .assert_shows(&format!("href=\"/contracts/{id}\""));
-    let mut supplier = Browser::log_in(&app, "supplier1").await;
+    let mut supplier = Browser::signed_in(&app, "supplier1").await;
     supplier.get("/warnings").await.assert_shows("付款逾期");
-    Browser::log_in(&app, "buyer1")
+    Browser::signed_in(&app, "buyer1")
         .await
         .get("/warnings")
         .await
@@ -822,7 +642,7 @@ async fn both_parties_see_an_overdue_payment_warning_until_it_is_paid() {
         .assert_shows("合同逾期未公开")
         .assert_shows("已解除");
     // Paid 10 days late: none of the one instalment paid on time.
-    Browser::log_in(&app, "regulator")
+    Browser::signed_in(&app, "regulator")
         .await
         .get("/performance")
         .await
@@ -862,7 +682,7 @@ async fn a_supplier_registers_a_signed_guarantee_letter_on_the_page() {
     let mut tampered = serde_json::to_value(&signed).unwrap();
     tampered["amount"] = json!("200000.00");
 
-    let mut supplier = Browser::log_in(&app, "supplier1").await;
+    let mut supplier = Browser::signed_in(&app, "supplier1").await;
     let page = supplier.get("/guarantees").await;
     page.assert_status(StatusCode::OK)
         .assert_shows("暂无保函")
@@ -892,14 +712,14 @@ async fn a_supplier_registers_a_signed_guarantee_letter_on_the_page() {
         .assert_shows("有效");
 
     // The beneficiary sees it too (no registration form); others do not.
-    Browser::log_in(&app, "buyer1")
+    Browser::signed_in(&app, "buyer1")
         .await
         .get("/guarantees")
         .await
         .assert_shows("BH-WEB-001")
         .assert_shows("受益保函")
         .assert_lacks("name=\"letter\"");
-    Browser::log_in(&app, "buyer2")
+    Browser::signed_in(&app, "buyer2")
         .await
         .get("/guarantees")
         .await
@@ -939,7 +759,7 @@ async fn settlement_pages_need_a_login() {
 async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
     let app = TestApp::spawn().await;
     // The operator adds a performance deposit clause to a category's default terms.
-    let mut operator = Browser::log_in(&app, "operator").await;
+    let mut operator = Browser::signed_in(&app, "operator").await;
     let csrf = operator.csrf().await;
     let mut fields = vec![
         ("csrf", csrf.as_str()),
@@ -977,7 +797,7 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
     )
     .await
     .assert_status(StatusCode::CREATED);
-    let mut buyer = Browser::log_in(&app, "buyer1").await;
+    let mut buyer = Browser::signed_in(&app, "buyer1").await;
     buyer
         .get(&format!("/contracts/{cid}"))
         .await
@@ -1019,7 +839,7 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
         .await
         .assert_shows("履约保证金已登记为不予退还")
         .assert_shows("3 月 1 日未交货");
-    let mut supplier = Browser::log_in(&app, "supplier1").await;
+    let mut supplier = Browser::signed_in(&app, "supplier1").await;
     supplier
         .get("/deposits")
         .await
