@@ -31,7 +31,7 @@ pub fn pgbench_script(products: i64, fiscal_year: i32, restriction_cutoff: &str)
 \set ono random(1, 9000000000000000000)
 BEGIN;
 INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, response_status, response_body, created_at) VALUES (:uid, :ikey, '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 0, '', now()) ON CONFLICT (user_id, idempotency_key) DO NOTHING;
-SELECT c.contract_no, c.shipped_on FROM contracts c WHERE c.purchaser_org_id = :org AND c.status = 'active' AND c.shipped_on IS NOT NULL AND c.shipped_on <= '{restriction_cutoff}' AND NOT EXISTS (SELECT 1 FROM contract_payments p WHERE p.contract_id = c.id) ORDER BY c.shipped_on LIMIT 1;
+SELECT c.contract_no, c.shipped_on FROM contracts c WHERE c.purchaser_org_id = :org AND c.status = 'active' AND c.shipped_on IS NOT NULL AND c.shipped_on <= '{restriction_cutoff}' AND NOT EXISTS (SELECT 1 FROM contract_payments p WHERE p.contract_id = c.id) AND EXISTS (SELECT 1 FROM contract_instalments i WHERE i.contract_id = c.id AND i.paid_fen + i.disputed_fen < i.principal_fen) ORDER BY c.shipped_on LIMIT 1;
 SELECT p.id, p.name, p.category_code, p.unit, p.price_fen, p.status, p.supplier_id, o.credit_status, o.name AS supplier_name FROM products p JOIN organizations o ON o.id = p.supplier_id WHERE p.id IN (:pid) \gset p_
 SELECT id, org_id, code, fiscal_year, fund_source, amount_fen, remaining_fen, created_at FROM budget_lines WHERE id = :bl LIMIT 1;
 SELECT category_code, fiscal_year, direct_purchase_limit_fen FROM category_limits WHERE fiscal_year = {fiscal_year};

@@ -630,3 +630,33 @@ async fn acceptance_records_keep_their_documents_as_references() {
         .await;
     assert_eq!(seen.body["acceptance"]["attachments"], *attachments);
 }
+
+#[tokio::test]
+async fn withholding_only_a_disputed_amount_does_not_restrict_ordering() {
+    let app = TestApp::spawn().await;
+    let (_, cid) = accepted_contract(&app, "300.00").await;
+    dispute(&app, "buyer1", cid, "300.00")
+        .await
+        .assert_status(StatusCode::CREATED);
+    app.clock.advance(Duration::days(46));
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-DISPUTED", "1000.00").await;
+    let product = app
+        .listed_product("supplier2", "10.00", 10, "A02010105")
+        .await;
+    let body = json!({"budget_line_id": line, "lines": [{"product_id": product, "quantity": 1}], "delivery_address": "江北区"});
+    app.place_order(&buyer, "while-disputed", &body)
+        .await
+        .assert_status(StatusCode::CREATED);
+    // Once the dispute is withdrawn the amount is owed and unpaid: ordering stops.
+    let dispute_id = view(&app, "buyer1", cid).await["disputes"][0]["id"]
+        .as_i64()
+        .unwrap();
+    resolve(&app, "buyer1", cid, dispute_id, "withdraw", json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    let buyer = app.login("buyer1").await;
+    app.place_order(&buyer, "after-withdrawal", &body)
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "ORDERING_RESTRICTED");
+}

@@ -1274,7 +1274,8 @@ pub async fn scan_publication_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
 }
 
 /// Why a purchasing unit may not order right now: a contract whose shipment was confirmed at
-/// least `days` ago with no payment recorded (Guangdong's payment supervision rule).
+/// least `days` ago with no payment recorded (Guangdong's payment supervision rule), unless all
+/// that is unpaid is disputed (withholding a disputed part is not late payment).
 pub async fn ordering_restriction<C: ConnectionTrait>(
     conn: &C,
     purchaser_org_id: i64,
@@ -1290,7 +1291,9 @@ pub async fn ordering_restriction<C: ConnectionTrait>(
             conn.get_database_backend(),
             "SELECT c.contract_no, c.shipped_on FROM contracts c WHERE c.purchaser_org_id = ? AND c.status = 'active' \
              AND c.shipped_on IS NOT NULL AND c.shipped_on <= ? \
-             AND NOT EXISTS (SELECT 1 FROM contract_payments p WHERE p.contract_id = c.id) ORDER BY c.shipped_on LIMIT 1",
+             AND NOT EXISTS (SELECT 1 FROM contract_payments p WHERE p.contract_id = c.id) \
+             AND EXISTS (SELECT 1 FROM contract_instalments i WHERE i.contract_id = c.id AND i.paid_fen + i.disputed_fen < i.principal_fen) \
+             ORDER BY c.shipped_on LIMIT 1",
             [purchaser_org_id.into(), cutoff.to_string().into()],
         ),
     )
