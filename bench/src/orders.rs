@@ -288,6 +288,7 @@ pub async fn run(server: &mut Server, options: &OrdersOptions<'_>) -> anyhow::Re
     let scope = Scope {
         gpmall_pid: server.pid(),
         database: crate::pg::admin_url(options.database_url)?.1,
+        count_reaped_postgres: false,
     };
     let secs = options.duration.as_secs().max(1);
     let mut summary = Vec::new();

@@ -353,6 +353,7 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
     let scope = Scope {
         gpmall_pid: server.pid(),
         database: crate::pg::admin_url(options.database_url)?.1,
+        count_reaped_postgres: false,
     };
 
     // What each side finds on page 1, so a reader can see the two answer the same question.

@@ -113,9 +113,17 @@ pub async fn run(options: &SettlementOptions<'_>) -> anyhow::Result<()> {
         "accrual as of {before} (warm-up): {} rows updated, {} overdue instalments, interest {}",
         warm.rows_updated, warm.overdue_instalments, warm.interest
     );
-    let scope = Scope {
+    // While waiting for quiet, any ended PostgreSQL process is another workload's; while
+    // measuring, the ones that end are the anchors' parallel query workers (this runner keeps
+    // its two connections open throughout).
+    let quiet_scope = Scope {
         gpmall_pid: None,
         database: crate::pg::admin_url(options.database_url)?.1,
+        count_reaped_postgres: false,
+    };
+    let scope = Scope {
+        count_reaped_postgres: true,
+        ..quiet_scope.clone()
     };
     let mut run = 0;
     let mut discarded = 0;
@@ -123,7 +131,7 @@ pub async fn run(options: &SettlementOptions<'_>) -> anyhow::Result<()> {
         // Each measurement is a new day (a discarded one's interest is already stored).
         let day = options.today + Days::new((run + discarded) as u64);
         pg::exec(options.database_url, "CHECKPOINT;\n", "CHECKPOINT").await?;
-        wait_for_quiet(&scope, options.quiet_wait).await;
+        wait_for_quiet(&quiet_scope, options.quiet_wait).await;
         let tracker = CpuTracker::start(&scope);
         let anchor_ms = best_of_three(&db, ANCHOR, day).await?;
         let plain_ms = best_of_three(&db, ANCHOR_PLAIN, day).await?;
