@@ -13,7 +13,9 @@ use gpmall_platform::{ApiError, Ctx};
 use serde::Deserialize;
 
 use super::i18n::Tr;
-use super::page::{Layout, OrFail, Page, PageResult, WebForm, parse_id, parse_int, respond};
+use super::page::{
+    Layout, OrFail, Page, PageResult, WebForm, form_key, parse_id, parse_int, respond,
+};
 
 /// The checkout form as last filled in, with the idempotency key minted when it was first shown.
 #[derive(Deserialize, Default, Clone)]
@@ -153,13 +155,12 @@ pub async fn checkout(
     WebForm(mut form): WebForm<CheckoutForm>,
 ) -> PageResult {
     let user = page.submitter(&form.csrf)?;
-    let key = form.key.trim().to_owned();
-    if key.is_empty() || key.len() > 128 || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
+    let Some(key) = form_key(&form.key).map(str::to_owned) else {
         // A form without the key it was rendered with is stale; show a fresh one.
         form.key = random_token();
         let error = ApiError::validation(page.tr.t("checkout.stale_form"));
         return render_cart(&ctx, &page, user, form, Some(error)).await;
-    }
+    };
     let Some(budget_line_id) = parse_id(&form.budget_line_id) else {
         let error = ApiError::validation(page.tr.t("checkout.choose_budget_line"));
         return render_cart(&ctx, &page, user, form, Some(error)).await;

@@ -370,6 +370,14 @@ pub fn encode(value: &str) -> String {
 }
 
 /// An id from a form or path; `None` unless a positive integer.
+/// The idempotency key a form was rendered with, if it is one this service minted (alphanumeric,
+/// at most 128 characters).
+pub fn form_key(raw: &str) -> Option<&str> {
+    let key = raw.trim();
+    (!key.is_empty() && key.len() <= 128 && key.chars().all(|c| c.is_ascii_alphanumeric()))
+        .then_some(key)
+}
+
 pub fn parse_id(raw: &str) -> Option<i64> {
     raw.trim().parse::<i64>().ok().filter(|id| *id > 0)
 }

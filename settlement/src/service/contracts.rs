@@ -130,6 +130,7 @@ pub async fn create_for_order<C: ConnectionTrait>(
     })?;
     let contract_no = format!("HT{}", input.order_no.trim_start_matches("GP"));
     let terms_json = serde_json::to_string(&terms).map_err(ApiError::internal)?;
+    let (rate_num, rate_den) = terms.late_interest.daily_rate_fraction();
     let row = query_one(
         conn,
         stmt(
@@ -148,8 +149,8 @@ pub async fn create_for_order<C: ConnectionTrait>(
                 input.signed_on.to_string().into(),
                 terms_json.into(),
                 lpr.to_string().into(),
-                terms.late_interest.daily_rate_fraction().0.into(),
-                terms.late_interest.daily_rate_fraction().1.into(),
+                rate_num.into(),
+                rate_den.into(),
                 account_no.into(),
                 input.publish_by.date.to_string().into(),
                 input.publish_by.provisional.into(),
@@ -182,8 +183,8 @@ pub async fn create_for_order<C: ConnectionTrait>(
                     trigger_name(term.trigger).into(),
                     (term.days_after as i32).into(),
                     term.milestone.clone().into(),
-                    terms.late_interest.daily_rate_fraction().0.into(),
-                    terms.late_interest.daily_rate_fraction().1.into(),
+                    rate_num.into(),
+                    rate_den.into(),
                 ],
             ),
         )
@@ -470,7 +471,7 @@ async fn build_view<C: ConnectionTrait>(
         let deducted: i64 = inst.try_get("", "deducted_fen")?;
         let trigger = parse_trigger(&inst.try_get::<String>("", "trigger_event")?);
         let days_after: i32 = inst.try_get("", "days_after")?;
-        let applied: Vec<AppliedPayment> = payments
+        let mut applied: Vec<AppliedPayment> = payments
             .iter()
             .filter(|p| p.try_get::<i64>("", "instalment_id").ok() == Some(inst_id))
             .map(|p| {
@@ -480,7 +481,6 @@ async fn build_view<C: ConnectionTrait>(
                 })
             })
             .collect::<Result<_, ApiError>>()?;
-        let mut applied = applied;
         for d in &dispute_rows {
             if d.try_get::<i64>("", "instalment_id")? != inst_id {
                 continue;
@@ -947,11 +947,7 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
     for row in &open {
         let rule: String = row.try_get("", "rule")?;
         let subject: String = row.try_get("", "subject_id")?;
-        let still = match rule.as_str() {
-            "payment_due_soon" => raised.contains(&("payment_due_soon", subject.clone())),
-            _ => raised.contains(&("payment_overdue", subject.clone())),
-        };
-        if !still {
+        if !raised.contains(&(rule.as_str(), subject.clone())) {
             warnings::resolve(&ctx.db, &rule, "instalment", &subject, now).await?;
         }
     }

@@ -1670,12 +1670,9 @@ pub async fn forfeit(
     let notes = input
         .notes
         .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
-    if notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-        return Err(ApiError::validation("notes are at most 2000 characters"));
-    }
+        .map(|n| super::bounded_text(n, "notes", false))
+        .transpose()?
+        .filter(|n| !n.is_empty());
     refresh(ctx).await?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;

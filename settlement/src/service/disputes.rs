@@ -10,6 +10,7 @@ use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
+use super::bounded_text;
 use super::contracts::{ContractView, complete_if_paid, load_view};
 use crate::domain::disputes::{
     DisputeAction, DisputeParty, DisputeRefusal, DisputeStatus, deducted_fen, dispute_transition,
@@ -37,19 +38,6 @@ pub struct DisputeResolution {
     pub note: Option<String>,
 }
 
-fn text(value: &str, field: &str, required: bool) -> Result<String, ApiError> {
-    let value = value.trim();
-    if required && value.is_empty() {
-        return Err(ApiError::validation(format!("{field} is required")));
-    }
-    if value.chars().count() > 2000 {
-        return Err(ApiError::validation(format!(
-            "{field} is at most 2000 characters"
-        )));
-    }
-    Ok(value.to_owned())
-}
-
 /// The purchaser disputes part of an instalment. The amount is held back from what is payable
 /// and stops accruing interest until the dispute ends.
 #[tracing::instrument(skip_all, fields(contract_id = contract_id))]
@@ -67,7 +55,7 @@ pub async fn open(
     if !input.amount.is_positive() {
         return Err(ApiError::validation("amount must be greater than zero"));
     }
-    let reason = text(&input.reason, "reason", true)?;
+    let reason = bounded_text(&input.reason, "reason", true)?;
     let today = ctx.clock.today();
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
@@ -188,7 +176,7 @@ pub async fn resolve(
     let note = input
         .note
         .as_deref()
-        .map(|n| text(n, "note", false))
+        .map(|n| bounded_text(n, "note", false))
         .transpose()?
         .filter(|n| !n.is_empty());
     let today = ctx.clock.today();

@@ -7,3 +7,19 @@ pub mod disputes;
 pub mod guarantees;
 pub mod rates;
 pub mod warnings;
+
+use gpmall_platform::ApiError;
+
+/// Trims free text and checks it is at most 2000 characters (and not empty when `required`).
+pub(crate) fn bounded_text(value: &str, field: &str, required: bool) -> Result<String, ApiError> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(ApiError::validation(format!("{field} is required")));
+    }
+    if value.chars().count() > 2000 {
+        return Err(ApiError::validation(format!(
+            "{field} is at most 2000 characters"
+        )));
+    }
+    Ok(value.to_owned())
+}

@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::{ContractRow, all_contracts, day, fill, page_number, parse_day, sum};
 use crate::web::i18n::Tr;
 use crate::web::page::{
-    Layout, OrFail, Page, PageResult, WebForm, parse_id, parse_int, parse_money, respond,
+    Layout, OrFail, Page, PageResult, WebForm, form_key, parse_id, parse_int, parse_money, respond,
 };
 
 const PER_PAGE: u64 = 20;
@@ -344,9 +344,7 @@ impl PaymentForm {
     }
 
     fn usable_key(&self) -> Option<&str> {
-        let key = self.key.trim();
-        (!key.is_empty() && key.len() <= 128 && key.chars().all(|c| c.is_ascii_alphanumeric()))
-            .then_some(key)
+        form_key(&self.key)
     }
 }
 
@@ -468,7 +466,7 @@ async fn render_detail(
         })
         .collect();
     let mut dispute_form = forms.dispute.unwrap_or_default();
-    if dispute_form.key.trim().is_empty() {
+    if form_key(&dispute_form.key).is_none() {
         dispute_form.key = random_token();
     }
     let payable = sum(row.c.instalments.iter().map(|i| i.payable));
@@ -560,9 +558,7 @@ pub async fn open_dispute(
 ) -> PageResult {
     let user = page.submitter(&form.csrf)?;
     let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
-    let key = Some(form.key.trim().to_owned()).filter(|k| {
-        !k.is_empty() && k.len() <= 128 && k.chars().all(|c| c.is_ascii_alphanumeric())
-    });
+    let key = form_key(&form.key).map(str::to_owned);
     let outcome = match form.parse(page.tr) {
         Ok(input) => disputes::open(&ctx, user, id, input, key.as_deref()).await,
         Err(error) => Err(error),
