@@ -74,6 +74,28 @@ pub async fn query_all<C: ConnectionTrait>(
     conn.query_all_raw(statement).await
 }
 
+/// Runs SQL that carries no parameters (its values written in as literals) without preparing
+/// it: on PostgreSQL one round trip of the simple query protocol, where a prepared statement
+/// costs a parse round trip and a slot in every connection's statement cache for SQL that is
+/// rarely the same twice (search pages). Several `;`-separated statements run in one round
+/// trip and their rows come back one after the other.
+pub async fn query_all_unprepared(
+    db: &DatabaseConnection,
+    sql: &str,
+) -> Result<Vec<QueryResult>, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            use sea_orm::sqlx::postgres::PgRow;
+            let rows: Vec<PgRow> = sea_orm::sqlx::raw_sql(sea_orm::sqlx::AssertSqlSafe(sql))
+                .fetch_all(db.get_postgres_connection_pool())
+                .await
+                .map_err(|e| DbErr::Query(sea_orm::RuntimeErr::SqlxError(e.into())))?;
+            Ok(rows.into_iter().map(QueryResult::from).collect())
+        }
+        backend => db.query_all_raw(Statement::from_string(backend, sql)).await,
+    }
+}
+
 /// Executes and returns the number of rows affected.
 pub async fn execute<C: ConnectionTrait>(conn: &C, statement: Statement) -> Result<u64, DbErr> {
     Ok(conn.execute_raw(statement).await?.rows_affected())

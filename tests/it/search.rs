@@ -217,6 +217,38 @@ async fn several_words_must_all_match() {
     assert_eq!(none.body["items"].as_array().unwrap().len(), 0);
 }
 
+/// Term counts are remembered to choose the driving term; a remembered count of zero must not
+/// hide a product listed afterwards.
+#[tokio::test]
+async fn remembered_term_counts_never_hide_a_new_product() {
+    let app = TestApp::spawn().await;
+    let query = format!("q={}", urlencode("联想 ZQ9REMEMBER"));
+    let before = app.search(&query).await;
+    before.assert_status(StatusCode::OK);
+    assert_eq!(before.body["total"], 0);
+    let id = list(
+        &app,
+        "supplier1",
+        json!({"name": "联想 ZQ9REMEMBER 台式电脑", "price": "4000.00"}),
+    )
+    .await;
+    let after = app.search(&query).await;
+    assert_eq!(after.body["total"], 1, "{}", after.body);
+    assert_eq!(after.body["items"][0]["id"], id);
+    // The same words in the other order, and with a filter that must be bound rather than
+    // written into the SQL (a category prefix outside ASCII).
+    let reversed = app
+        .search(&format!("q={}", urlencode("zq9remember 联想")))
+        .await;
+    assert_eq!(reversed.body["items"][0]["id"], id);
+    let bound = app
+        .search(&format!("{query}&category={}", urlencode("办公")))
+        .await;
+    bound.assert_status(StatusCode::OK);
+    assert_eq!(bound.body["total"], 0);
+    assert_eq!(bound.body["total_exact"], true);
+}
+
 #[tokio::test]
 async fn pages_are_stable_and_agree_with_the_total() {
     let app = TestApp::spawn().await;

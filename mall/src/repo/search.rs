@@ -8,9 +8,11 @@
 //! category_code, price_fen, product_id)` when a category narrows the search. Category, price
 //! and SME filters are columns of the posting, so they are checked in the index without
 //! visiting products. With several terms the driving term is the one with the fewest postings
-//! (counted up to [`TERM_COUNT_CAP`]; among terms that reach it a Latin word with digits, then
-//! another Latin word, then a Chinese one, then the first in query order); each
-//! other term is an indexed lookup on the primary key for every posting read. Only the page's rows are joined to products, suppliers and categories.
+//! (counted up to [`TERM_COUNT_CAP`] and remembered for a few minutes; among terms that reach
+//! the cap a Latin word with digits, then another Latin word, then a Chinese one, then the first
+//! in query order); each other term is an indexed lookup on the primary key for every posting
+//! read. Only the page's rows are joined to products, suppliers and categories. The page and
+//! its count go to the database together, unprepared, in one round trip.
 //!
 //! Only listed products of suppliers in good credit standing are returned: `visible` is kept in
 //! step with `products.status` and `organizations.credit_status` by triggers, in the same
@@ -24,8 +26,11 @@
 //! The total is exact up to [`TOTAL_CAP`] matches (or up to the end of the requested page, when
 //! that is further); beyond that it is a lower bound and `total_exact` is false.
 
-use gpmall_platform::db::{query_all, stmt};
-use sea_orm::{ConnectionTrait, DbErr, QueryResult, Value};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use gpmall_platform::db::{query_all, query_all_unprepared, stmt};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Value};
 
 use crate::domain::search::ALL_PRODUCTS_TERM;
 
@@ -73,37 +78,43 @@ pub struct SearchPage {
 }
 
 /// The upper end of a prefix range: every string that starts with `prefix` sorts at or after
-/// `prefix` and before `prefix` followed by the highest code point (byte order: the `C`
-/// collation on PostgreSQL, `BINARY` on SQLite).
+/// `prefix` and before this (byte order: the `C` collation on PostgreSQL, `BINARY` on SQLite).
+/// For an ASCII prefix that is the prefix with its last character incremented (`A02` → `A03`),
+/// which can be written into the SQL; otherwise the prefix followed by the highest code point.
 fn prefix_upper_bound(prefix: &str) -> String {
+    if let Some(last) = prefix.chars().last()
+        && last.is_ascii_alphanumeric()
+        && prefix.is_ascii()
+    {
+        let mut upper = prefix[..prefix.len() - 1].to_owned();
+        upper.push(char::from(last as u8 + 1));
+        return upper;
+    }
     let mut upper = prefix.to_owned();
     upper.push(char::MAX);
     upper
 }
 
 /// Returns one page of matches and their total.
-pub async fn search<C: ConnectionTrait>(
-    conn: &C,
+///
+/// Two statements, the page and the capped count, sent together; with several terms another
+/// statement first counts each term's postings to choose the driving one. When every value can
+/// be written into the SQL (the usual case) the statements are not prepared: PostgreSQL plans
+/// each for its own terms and limits, and the page with its count costs one round trip.
+pub async fn search(
+    db: &DatabaseConnection,
     filter: &SearchFilter,
     sort: SortOrder,
     limit: u64,
     offset: u64,
 ) -> Result<SearchPage, DbErr> {
-    let backend = conn.get_database_backend();
-    let empty = SearchPage {
-        rows: Vec::new(),
-        total: 0,
-        total_exact: true,
-    };
     let has_terms = !filter.terms.is_empty();
     let (driving, others): (String, Vec<String>) = match filter.terms.as_slice() {
         [] => (ALL_PRODUCTS_TERM.to_owned(), Vec::new()),
         [only] => (only.clone(), Vec::new()),
         terms => {
-            let counts = term_counts(conn, terms).await?;
-            if counts.contains(&0) {
-                return Ok(empty);
-            }
+            // A term without postings drives: its scan ends at once with no matches.
+            let counts = term_counts(db, terms).await?;
             // Fewest postings first; among terms that reach the cap, a Latin word with digits
             // (a model number), then another Latin word (a brand or series, usually rarer than
             // a Chinese word), then a CJK one, then query order.
@@ -124,9 +135,6 @@ pub async fn search<C: ConnectionTrait>(
         }
     };
 
-    // Terms, category codes and numbers are written into the SQL as literals when they cannot
-    // need quoting (query terms are runs of letters, digits or CJK characters), so PostgreSQL
-    // plans each search for its own terms and limits rather than reusing a generic plan.
     let mut values: Vec<Value> = Vec::new();
     let mut conditions = vec![
         format!("d.term = {}", text(&driving, &mut values)),
@@ -179,8 +187,7 @@ pub async fn search<C: ConnectionTrait>(
         SortOrder::PriceAsc => "d.price_fen ASC, d.product_id ASC",
         SortOrder::PriceDesc => "d.price_fen DESC, d.product_id DESC",
     };
-
-    let sql = format!(
+    let page_sql = format!(
         "SELECT {PRODUCT_COLUMNS}, d.score AS rank FROM \
          (SELECT d.product_id, d.score, d.price_fen FROM search_postings d WHERE {} \
          ORDER BY {order_by} LIMIT {} OFFSET {}) d \
@@ -193,9 +200,35 @@ pub async fn search<C: ConnectionTrait>(
         clamp(limit),
         clamp(offset),
     );
-    let rows = query_all(conn, stmt(backend, &sql, values.clone())).await?;
+    // Counted up to the end of the page or one past the cap, whichever is further.
+    let bound = TOTAL_CAP.max(offset.saturating_add(limit));
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM search_postings d WHERE {} LIMIT {}) x",
+        count_conditions.join(" AND "),
+        clamp(bound.saturating_add(1)),
+    );
+    let (rows, counted) = if values.is_empty() {
+        // Both statements in one round trip; the count's row comes last.
+        let mut rows = query_all_unprepared(db, &format!("{page_sql}; {count_sql}")).await?;
+        let counted = match rows.pop() {
+            Some(row) => row.try_get::<i64>("", "n")?,
+            None => 0,
+        };
+        (rows, counted)
+    } else {
+        let backend = db.get_database_backend();
+        let rows = query_all(db, stmt(backend, &page_sql, values.clone())).await?;
+        let counted = match query_all(db, stmt(backend, &count_sql, values))
+            .await?
+            .first()
+        {
+            Some(row) => row.try_get::<i64>("", "n")?,
+            None => 0,
+        };
+        (rows, counted)
+    };
+    let counted = counted.max(0) as u64;
     let found = rows.len() as u64;
-
     // A short page that is not past the end ends the matches: the total is known.
     if found < limit && (found > 0 || offset == 0) {
         return Ok(SearchPage {
@@ -204,39 +237,35 @@ pub async fn search<C: ConnectionTrait>(
             total_exact: true,
         });
     }
-    let bound = TOTAL_CAP.max(offset.saturating_add(limit));
-    let count_sql = format!(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM search_postings d WHERE {} LIMIT {}) x",
-        count_conditions.join(" AND "),
-        clamp(bound.saturating_add(1)),
-    );
-    let counted = match query_all(conn, stmt(backend, &count_sql, values))
-        .await?
-        .first()
-    {
-        Some(row) => row.try_get::<i64>("", "n")?.max(0) as u64,
-        None => 0,
-    };
-    Ok(if counted > bound {
-        SearchPage {
-            rows,
-            total: bound,
-            total_exact: false,
-        }
-    } else {
-        SearchPage {
-            rows,
-            total: counted,
-            total_exact: true,
-        }
+    Ok(SearchPage {
+        rows,
+        total: counted.min(bound),
+        total_exact: counted <= bound,
     })
+}
+
+/// Runs `sql` unprepared when it has no parameters (see [`search`]), else prepared.
+async fn run(
+    db: &DatabaseConnection,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<QueryResult>, DbErr> {
+    if values.is_empty() {
+        query_all_unprepared(db, sql).await
+    } else {
+        query_all(db, stmt(db.get_database_backend(), sql, values)).await
+    }
 }
 
 /// `value` as an SQL string literal when it consists of letters and digits only (no quoting
 /// needed, and none of `?`, which `stmt` would take for a placeholder), else as a bound
-/// parameter.
+/// parameter (and the statement is then prepared).
 fn text(value: &str, values: &mut Vec<Value>) -> String {
-    if value.chars().all(char::is_alphanumeric) {
+    // `:`, `[` and `{` follow `9`, `Z` and `z`: the ends of incremented prefixes.
+    if value
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, ':' | '[' | '{'))
+    {
         format!("'{value}'")
     } else {
         values.push(value.to_owned().into());
@@ -248,26 +277,47 @@ fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// How many visible postings each term has, counted up to [`TERM_COUNT_CAP`], in one statement.
-async fn term_counts<C: ConnectionTrait>(conn: &C, terms: &[String]) -> Result<Vec<i64>, DbErr> {
-    let mut columns = Vec::with_capacity(terms.len());
-    let mut values: Vec<Value> = Vec::with_capacity(terms.len() * 2);
-    for (i, term) in terms.iter().enumerate() {
-        let term = text(term, &mut values);
-        columns.push(format!(
-            "(SELECT COUNT(*) FROM (SELECT 1 AS one FROM search_postings \
-             WHERE term = {term} AND visible = TRUE LIMIT {TERM_COUNT_CAP}) x{i}) AS n{i}"
-        ));
+/// Recent posting counts per term, for choosing the driving term. A count only steers the
+/// plan, never the result (a stale one can make a search slower, not wrong), so it is kept per
+/// instance for a few minutes instead of being counted again for every search, as a database
+/// keeps planner statistics.
+static TERM_POSTINGS: LazyLock<moka::future::Cache<String, i64>> = LazyLock::new(|| {
+    moka::future::Cache::builder()
+        .max_capacity(100_000)
+        .time_to_live(Duration::from_secs(300))
+        .build()
+});
+
+/// How many visible postings each term has, counted up to [`TERM_COUNT_CAP`]: from the recent
+/// counts where there are some, the others in one statement.
+async fn term_counts(db: &DatabaseConnection, terms: &[String]) -> Result<Vec<i64>, DbErr> {
+    let mut counts = Vec::with_capacity(terms.len());
+    for term in terms {
+        counts.push(TERM_POSTINGS.get(term).await);
     }
-    let sql = format!("SELECT {}", columns.join(", "));
-    let backend = conn.get_database_backend();
-    let rows = query_all(conn, stmt(backend, &sql, values)).await?;
-    let Some(row) = rows.first() else {
-        return Ok(vec![0; terms.len()]);
-    };
-    (0..terms.len())
-        .map(|i| row.try_get::<i64>("", &format!("n{i}")))
-        .collect()
+    let missing: Vec<usize> = (0..terms.len()).filter(|&i| counts[i].is_none()).collect();
+    if !missing.is_empty() {
+        let mut columns = Vec::with_capacity(missing.len());
+        let mut values: Vec<Value> = Vec::new();
+        for &i in &missing {
+            let term = text(&terms[i], &mut values);
+            columns.push(format!(
+                "(SELECT COUNT(*) FROM (SELECT 1 AS one FROM search_postings \
+                 WHERE term = {term} AND visible = TRUE LIMIT {TERM_COUNT_CAP}) x{i}) AS n{i}"
+            ));
+        }
+        let sql = format!("SELECT {}", columns.join(", "));
+        let rows = run(db, &sql, values).await?;
+        for &i in &missing {
+            let n = match rows.first() {
+                Some(row) => row.try_get::<i64>("", &format!("n{i}"))?,
+                None => 0,
+            };
+            TERM_POSTINGS.insert(terms[i].clone(), n).await;
+            counts[i] = Some(n);
+        }
+    }
+    Ok(counts.into_iter().map(Option::unwrap_or_default).collect())
 }
 
 /// Replaces a product's postings (from `domain::search::postings`). Price, category, the
@@ -360,5 +410,10 @@ mod tests {
         for code in ["A01", "A03", "A0", "B02", "A1"] {
             assert!(!(code >= "A02" && code < upper.as_str()), "{code}");
         }
+        assert_eq!(upper, "A03");
+        assert_eq!(prefix_upper_bound("A9"), "A:");
+        assert_eq!(prefix_upper_bound("Az"), "A{");
+        let wide = prefix_upper_bound("办公");
+        assert!("办公桌" < wide.as_str() && "办公" < wide.as_str() && "办六" > wide.as_str());
     }
 }
