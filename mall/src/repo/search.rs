@@ -216,12 +216,8 @@ pub async fn search(
         };
         (rows, counted)
     } else {
-        let backend = db.get_database_backend();
-        let rows = query_all(db, stmt(backend, &page_sql, values.clone())).await?;
-        let counted = match query_all(db, stmt(backend, &count_sql, values))
-            .await?
-            .first()
-        {
+        let rows = run(db, &page_sql, values.clone()).await?;
+        let counted = match run(db, &count_sql, values).await?.first() {
             Some(row) => row.try_get::<i64>("", "n")?,
             None => 0,
         };

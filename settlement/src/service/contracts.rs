@@ -693,6 +693,15 @@ pub struct PaymentInput {
     pub instalment_seq: Option<i32>,
 }
 
+/// Payments and disputes are the purchasing unit's, made by its buyers or finance staff; other
+/// organizations do not see the contract at all.
+pub(crate) fn require_paying_purchaser(actor: &Identity) -> Result<(), ApiError> {
+    if actor.org_kind != OrgKind::Purchaser {
+        return Err(ApiError::not_found("contract"));
+    }
+    actor.require_any(&[Role::Buyer, Role::Finance])
+}
+
 /// The purchaser records a payment. Partial payments are allowed; nothing beyond what is owed.
 pub async fn record_payment(
     ctx: &Ctx,
@@ -701,10 +710,7 @@ pub async fn record_payment(
     input: PaymentInput,
     idempotency_key: Option<&str>,
 ) -> Result<ContractView, ApiError> {
-    if actor.org_kind != OrgKind::Purchaser {
-        return Err(ApiError::not_found("contract"));
-    }
-    actor.require_any(&[Role::Buyer, Role::Finance])?;
+    require_paying_purchaser(actor)?;
     if !input.amount.is_positive() {
         return Err(ApiError::validation("amount must be greater than zero"));
     }

@@ -48,10 +48,7 @@ pub async fn open(
     input: NewDispute,
     idempotency_key: Option<&str>,
 ) -> Result<ContractView, ApiError> {
-    if actor.org_kind != OrgKind::Purchaser {
-        return Err(ApiError::not_found("contract"));
-    }
-    actor.require_any(&[Role::Buyer, Role::Finance])?;
+    super::contracts::require_paying_purchaser(actor)?;
     if !input.amount.is_positive() {
         return Err(ApiError::validation("amount must be greater than zero"));
     }
