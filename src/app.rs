@@ -94,10 +94,23 @@ pub fn build_services(
     })
 }
 
+/// Applies the schema migrations, then rewrites the search postings if an older tokenizer
+/// wrote them.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     gpmall_migrations::Migrator::up(db, None)
         .await
-        .context("running migrations")
+        .context("running migrations")?;
+    if let Some(products) = gpmall_mall::repo::search::bring_index_up_to_date(db)
+        .await
+        .context("rewriting the search postings")?
+    {
+        tracing::info!(
+            products,
+            tokenizer_version = gpmall_mall::domain::search::TOKENIZER_VERSION,
+            "search postings rewritten for the current tokenizer"
+        );
+    }
+    Ok(())
 }
 
 #[derive(OpenApi)]
@@ -182,6 +195,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let services = connect(&config, Arc::new(SystemClock)).await?;
     migrate(&services.ctx.db).await?;
+    // This instance may search with a newer tokenizer than the cached pages were computed with.
+    gpmall_mall::service::catalog_cache::invalidate(&services.ctx, None).await;
     if config.is_embedded() && crate::seed::is_empty(&services.ctx.db).await? {
         crate::seed::demo(&services.ctx).await?;
         tracing::info!("seeded demo data into the empty embedded database");

@@ -11,7 +11,8 @@ mod m20261126_000003_settlement;
 mod m20261126_000004_deposits;
 mod m20261126_000005_guarantees;
 mod m20261126_000006_disputes_forfeiture;
-pub mod m20261126_000007_search_postings;
+mod m20261126_000007_search_postings;
+mod m20261126_000008_search_index_version;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_guarantees::Migration),
             Box::new(m20261126_000006_disputes_forfeiture::Migration),
             Box::new(m20261126_000007_search_postings::Migration),
+            Box::new(m20261126_000008_search_index_version::Migration),
         ]
     }
 }

@@ -265,9 +265,9 @@ async fn insert_postings<C: ConnectionTrait>(
     Ok(())
 }
 
-// The tokenizer as of this migration (`gpmall_mall::domain::search`), frozen here so that the
-// migration does not change when the service's tokenizer does; a test in `tests/it` checks
-// that the two still agree.
+// The tokenizer as of this migration (`gpmall_mall::domain::search`, version 1), frozen here so
+// that the migration does not change when the service's tokenizer does. Since migration 8 the
+// service rewrites postings written by an older tokenizer, so this copy stays as it was.
 
 fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
@@ -314,7 +314,7 @@ fn field_tokens(field: &str, tokens: &mut BTreeSet<String>) {
 
 /// A product's postings: `('', 0)` and every token with its score (3 name, 2 brand or model,
 /// 1 otherwise), sorted by term.
-pub fn postings(
+fn postings(
     name: &str,
     brand: &str,
     model: &str,

@@ -28,6 +28,8 @@ pub trait Cache: Send + Sync + 'static {
     async fn incr(&self, key: &str) -> Option<i64>;
     /// Reads a counter, `Some(0)` when it was never set.
     async fn counter(&self, key: &str) -> Option<i64>;
+    /// Reads a counter (as [`Cache::counter`]) and a value together, in one round trip.
+    async fn counter_and_get(&self, counter: &str, key: &str) -> Option<(i64, Option<String>)>;
     async fn health(&self) -> CacheHealth;
     fn backend(&self) -> &'static str;
 }
@@ -81,6 +83,10 @@ impl Cache for LocalCache {
 
     async fn counter(&self, key: &str) -> Option<i64> {
         Some(self.counters.get(&self.key(key)).await.unwrap_or(0))
+    }
+
+    async fn counter_and_get(&self, counter: &str, key: &str) -> Option<(i64, Option<String>)> {
+        Some((self.counter(counter).await?, self.get(key).await))
     }
 
     async fn health(&self) -> CacheHealth {
@@ -174,6 +180,17 @@ impl Cache for RedisCache {
         let mut conn = self.connection.clone();
         let result: redis::RedisResult<Option<i64>> = conn.get(self.key(key)).await;
         self.observe(result).map(|v| v.unwrap_or(0))
+    }
+
+    async fn counter_and_get(&self, counter: &str, key: &str) -> Option<(i64, Option<String>)> {
+        let mut conn = self.connection.clone();
+        let result: redis::RedisResult<(Option<i64>, Option<String>)> = redis::cmd("MGET")
+            .arg(self.key(counter))
+            .arg(self.key(key))
+            .query_async(&mut conn)
+            .await;
+        self.observe(result)
+            .map(|(count, value)| (count.unwrap_or(0), value))
     }
 
     async fn health(&self) -> CacheHealth {

@@ -1,11 +1,12 @@
 //! Tokenizing for Chinese search.
 //!
-//! Indexing stores every CJK character and every adjacent CJK pair (bigram) of a product's
-//! text, plus lower-cased Latin words and numbers (kept space-separated in
-//! `products.search_tokens`). A query is
-//! segmented with jieba into words, and each word becomes the bigrams it contains, so 电脑 finds
-//! 联想台式电脑 and 联想电脑 finds 联想 启天 台式电脑 (the words need not be adjacent), while
-//! `ThinkPad X1` becomes the words `thinkpad` and `x1`. All query terms must match.
+//! Indexing stores every CJK character, every adjacent CJK pair (bigram) and every run of three
+//! (trigram) of a product's text, plus lower-cased Latin words and numbers (kept space-separated
+//! in `products.search_tokens`). A query is segmented with jieba into words; a word of one or
+//! two characters is itself a term, and a longer word becomes the trigrams that cover it (复印纸
+//! is one term, 笔记本电脑 the two terms 笔记本 and 本电脑). So 电脑 finds 联想台式电脑, 联想电脑
+//! finds 联想 启天 台式电脑 (the words need not be adjacent), 复印纸 finds only text with 复印纸 in
+//! it, and `ThinkPad X1` becomes the words `thinkpad` and `x1`. All query terms must match.
 //!
 //! The tokens are stored as search postings (one row per token and product, with a relevance
 //! score, see [`postings`]) in the `search_postings` table, which `repo::search` reads in index
@@ -18,6 +19,11 @@ use jieba_rs::Jieba;
 
 /// At most this many terms from one query are used.
 pub const MAX_QUERY_TERMS: usize = 16;
+
+/// The version of the tokens [`postings`] produces. Stored postings written by an older version
+/// are rewritten when the service migrates (`repo::search::bring_index_up_to_date`): 1 indexed
+/// characters and bigrams, 2 adds trigrams.
+pub const TOKENIZER_VERSION: i64 = 2;
 
 fn jieba() -> &'static Jieba {
     static JIEBA: OnceLock<Jieba> = OnceLock::new();
@@ -67,21 +73,37 @@ fn runs(text: &str) -> Vec<(bool, String)> {
     out
 }
 
-fn bigrams(run: &str) -> Vec<String> {
-    let chars: Vec<char> = run.chars().collect();
-    if chars.len() == 1 {
-        return vec![run.to_owned()];
-    }
-    chars.windows(2).map(|w| w.iter().collect()).collect()
+/// Every run of `n` adjacent characters of `chars`.
+fn ngrams(chars: &[char], n: usize) -> impl Iterator<Item = String> + '_ {
+    chars.windows(n).map(|w| w.iter().collect())
 }
 
-/// Adds the tokens of one field: every CJK character and adjacent pair, every Latin word.
+/// The terms a query word must match: the word itself up to two characters, else the trigrams
+/// that cover it, from the start every three characters and the last three (so 笔记本电脑 is
+/// 笔记本 and 本电脑: every character of the word is in a term, and each term is in the index).
+fn word_terms(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() <= 2 {
+        return vec![word.to_owned()];
+    }
+    let mut starts: Vec<usize> = (0..chars.len() - 2).step_by(3).collect();
+    if starts.last() != Some(&(chars.len() - 3)) {
+        starts.push(chars.len() - 3);
+    }
+    starts
+        .into_iter()
+        .map(|i| chars[i..i + 3].iter().collect())
+        .collect()
+}
+
+/// Adds the tokens of one field: every CJK character, adjacent pair and run of three, every
+/// Latin word.
 fn field_tokens(field: &str, tokens: &mut BTreeSet<String>) {
     for (cjk, run) in runs(&normalize(field)) {
         if cjk {
-            tokens.extend(run.chars().map(String::from));
-            if run.chars().count() > 1 {
-                tokens.extend(bigrams(&run));
+            let chars: Vec<char> = run.chars().collect();
+            for n in 1..=3 {
+                tokens.extend(ngrams(&chars, n));
             }
         } else {
             tokens.insert(run);
@@ -157,7 +179,7 @@ pub fn query_terms(query: &str) -> Vec<String> {
     for (cjk, run) in runs(&normalize(query)) {
         if cjk {
             for word in jieba().cut(&run, true) {
-                for term in bigrams(word.word) {
+                for term in word_terms(word.word) {
                     push(term);
                 }
             }
@@ -223,6 +245,24 @@ mod tests {
             .into_iter()
             .find(|(t, _)| t == "莱茵")
             .map(|p| p.1)
+    }
+
+    #[test]
+    fn longer_words_match_as_written() {
+        assert_eq!(query_terms("得力 复印纸"), vec!["得力", "复印纸"]);
+        assert!(matches("得力 莱茵河 A4 70g 复印纸 500张/包", "得力 复印纸"));
+        // Both bigrams of 复印纸 are here, but not the word.
+        assert!(!matches("复印 打印纸", "复印纸"));
+        assert_eq!(word_terms("笔记本电脑"), vec!["笔记本", "本电脑"]);
+        assert_eq!(word_terms("多功能一体机"), vec!["多功能", "一体机"]);
+        assert_eq!(
+            word_terms("平板式微型计算机"),
+            vec!["平板式", "微型计", "计算机"]
+        );
+        assert!(matches("联想 小新 笔记本电脑 16英寸", "笔记本电脑"));
+        assert!(!matches("得力 A5 笔记本 100页", "笔记本电脑"));
+        let tokens = index_tokens(&["复印纸"]);
+        assert_eq!(tokens.split(' ').count(), 6, "{tokens}");
     }
 
     #[test]

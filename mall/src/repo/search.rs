@@ -7,10 +7,9 @@
 //! descending), the primary key `(term, product_id)` backwards for newest, and `(term, visible,
 //! category_code, price_fen, product_id)` when a category narrows the search. Category, price
 //! and SME filters are columns of the posting, so they are checked in the index without
-//! visiting products. With several terms the driving term is the one with the fewest postings
-//! (counted up to [`TERM_COUNT_CAP`] and remembered for a few minutes; among terms that reach
-//! the cap a Latin word with digits, then another Latin word, then a Chinese one, then the first
-//! in query order); each other term is an indexed lookup on the primary key for every posting
+//! visiting products. With several terms the driving term is the one whose best-ranked postings
+//! match the other terms most often (see [`choose_driving_term`]; the choice is remembered for a
+//! few minutes); each other term is an indexed lookup on the primary key for every posting
 //! read. Only the page's rows are joined to products, suppliers and categories. The page and
 //! its count go to the database together, unprepared, in one round trip.
 //!
@@ -30,9 +29,9 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use gpmall_platform::db::{query_all, query_all_unprepared, stmt};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, TransactionTrait, Value};
 
-use crate::domain::search::ALL_PRODUCTS_TERM;
+use crate::domain::search::{ALL_PRODUCTS_TERM, TOKENIZER_VERSION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortOrder {
@@ -62,7 +61,7 @@ pub const PRODUCT_COLUMNS: &str = "p.id, p.supplier_id, p.category_code, p.name,
 /// Matches are counted exactly up to this many (or to the end of the requested page).
 pub const TOTAL_CAP: u64 = 1_000;
 
-/// Postings counted per query term to choose the driving term.
+/// Postings counted per query term to break ties when choosing the driving term.
 pub const TERM_COUNT_CAP: i64 = 2_000;
 
 /// Postings written per statement.
@@ -109,22 +108,52 @@ pub async fn search(
     offset: u64,
 ) -> Result<SearchPage, DbErr> {
     let has_terms = !filter.terms.is_empty();
+    // The conditions on the driving term's postings other than the term itself, and the
+    // values they bind.
+    let mut filter_values: Vec<Value> = Vec::new();
+    let mut filters = vec!["d.visible = TRUE".to_owned()];
+    if let Some(prefix) = &filter.category_prefix {
+        let prefix = prefix.replace(['%', '_'], "");
+        if !prefix.is_empty() {
+            let upper = prefix_upper_bound(&prefix);
+            let low = text(&prefix, &mut filter_values);
+            let high = text(&upper, &mut filter_values);
+            filters.push(format!(
+                "d.category_code >= {low} AND d.category_code < {high}"
+            ));
+        }
+    }
+    if let Some(min) = filter.min_price_fen {
+        filters.push(format!("d.price_fen >= {min}"));
+    }
+    if let Some(max) = filter.max_price_fen {
+        filters.push(format!("d.price_fen <= {max}"));
+    }
+    if filter.sme_only {
+        filters.push("d.sme = TRUE".into());
+    }
+    if let Some(supplier) = filter.supplier_id {
+        // A semi-join the planner may drive from the supplier's products (its index), rather
+        // than a check per posting read in order: one supplier's products are few.
+        filters.push(format!(
+            "d.product_id IN (SELECT sp.id FROM products sp WHERE sp.supplier_id = {supplier})"
+        ));
+    }
+    let order_by = match sort {
+        SortOrder::Relevance if has_terms => "d.score DESC, d.price_fen ASC, d.product_id ASC",
+        SortOrder::Relevance | SortOrder::Newest => "d.product_id DESC",
+        SortOrder::PriceAsc => "d.price_fen ASC, d.product_id ASC",
+        SortOrder::PriceDesc => "d.price_fen DESC, d.product_id DESC",
+    };
     let (driving, others): (String, Vec<String>) = match filter.terms.as_slice() {
         [] => (ALL_PRODUCTS_TERM.to_owned(), Vec::new()),
         [only] => (only.clone(), Vec::new()),
         terms => {
-            // A term without postings drives: its scan ends at once with no matches.
-            let counts = term_counts(db, terms).await?;
-            // Fewest postings first; among terms that reach the cap, a Latin word with digits
-            // (a model number), then another Latin word (a brand or series, usually rarer than
-            // a Chinese word), then a CJK one, then query order.
-            let class = |t: &str| match (t.is_ascii(), t.bytes().any(|b| b.is_ascii_digit())) {
-                (true, true) => 0,
-                (true, false) => 1,
-                _ => 2,
+            let filters = Filters {
+                sql: filters.join(" AND "),
+                values: &filter_values,
             };
-            let key = |i: usize| (counts[i], class(&terms[i]), i);
-            let best = (0..terms.len()).min_by_key(|&i| key(i)).unwrap_or(0);
+            let best = choose_driving_term(db, terms, &filters, order_by).await?;
             let others = terms
                 .iter()
                 .enumerate()
@@ -134,39 +163,10 @@ pub async fn search(
             (terms[best].clone(), others)
         }
     };
-
     let mut values: Vec<Value> = Vec::new();
-    let mut conditions = vec![
-        format!("d.term = {}", text(&driving, &mut values)),
-        "d.visible = TRUE".to_owned(),
-    ];
-    if let Some(prefix) = &filter.category_prefix {
-        let prefix = prefix.replace(['%', '_'], "");
-        if !prefix.is_empty() {
-            let upper = prefix_upper_bound(&prefix);
-            let low = text(&prefix, &mut values);
-            let high = text(&upper, &mut values);
-            conditions.push(format!(
-                "d.category_code >= {low} AND d.category_code < {high}"
-            ));
-        }
-    }
-    if let Some(min) = filter.min_price_fen {
-        conditions.push(format!("d.price_fen >= {min}"));
-    }
-    if let Some(max) = filter.max_price_fen {
-        conditions.push(format!("d.price_fen <= {max}"));
-    }
-    if filter.sme_only {
-        conditions.push("d.sme = TRUE".into());
-    }
-    if let Some(supplier) = filter.supplier_id {
-        // A semi-join the planner may drive from the supplier's products (its index), rather
-        // than a check per posting read in order: one supplier's products are few.
-        conditions.push(format!(
-            "d.product_id IN (SELECT sp.id FROM products sp WHERE sp.supplier_id = {supplier})"
-        ));
-    }
+    let mut conditions = vec![format!("d.term = {}", text(&driving, &mut values))];
+    conditions.extend(filters);
+    values.extend(filter_values);
     // The other terms: for a page, a lookup per posting read in order (a scalar subquery, so
     // that the scan stays in index order and stops with the page); for the count, `EXISTS`,
     // which the planner may turn into a join of the posting lists.
@@ -181,12 +181,6 @@ pub async fn search(
         page_conditions.push(format!("({lookup}) IS NOT NULL"));
         count_conditions.push(format!("EXISTS ({lookup})"));
     }
-    let order_by = match sort {
-        SortOrder::Relevance if has_terms => "d.score DESC, d.price_fen ASC, d.product_id ASC",
-        SortOrder::Relevance | SortOrder::Newest => "d.product_id DESC",
-        SortOrder::PriceAsc => "d.price_fen ASC, d.product_id ASC",
-        SortOrder::PriceDesc => "d.price_fen DESC, d.product_id DESC",
-    };
     let page_sql = format!(
         "SELECT {PRODUCT_COLUMNS}, d.score AS rank FROM \
          (SELECT d.product_id, d.score, d.price_fen FROM search_postings d WHERE {} \
@@ -273,47 +267,101 @@ fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
-/// Recent posting counts per term, for choosing the driving term. A count only steers the
-/// plan, never the result (a stale one can make a search slower, not wrong), so it is kept per
-/// instance for a few minutes instead of being counted again for every search, as a database
-/// keeps planner statistics.
-static TERM_POSTINGS: LazyLock<moka::future::Cache<String, i64>> = LazyLock::new(|| {
+/// The conditions of a search other than its words, written as SQL on the postings `d`, and
+/// the values they bind, in order.
+struct Filters<'a> {
+    sql: String,
+    values: &'a [Value],
+}
+
+/// Recent choices of the driving term, by the search's words, filters and order. A choice only
+/// steers the plan, never the result (a stale one can make a search slower, not wrong), so it
+/// is kept per instance for a few minutes instead of being made again for every page, as a
+/// database keeps planner statistics.
+static DRIVING_TERMS: LazyLock<moka::future::Cache<String, usize>> = LazyLock::new(|| {
     moka::future::Cache::builder()
         .max_capacity(100_000)
         .time_to_live(Duration::from_secs(300))
         .build()
 });
 
-/// How many visible postings each term has, counted up to [`TERM_COUNT_CAP`]: from the recent
-/// counts where there are some, the others in one statement.
-async fn term_counts(db: &DatabaseConnection, terms: &[String]) -> Result<Vec<i64>, DbErr> {
-    let mut counts = Vec::with_capacity(terms.len());
-    for term in terms {
-        counts.push(TERM_POSTINGS.get(term).await);
+/// Postings read per term, at most, to see how often the other terms match its best-ranked
+/// postings (fewer when there are many terms, as each is checked against all the others).
+fn sample_size(terms: usize) -> usize {
+    (SAMPLE_PROBES / (terms * (terms - 1)).max(1)).clamp(8, 64)
+}
+
+/// Probes the sample of [`choose_driving_term`] makes, at most, across all terms.
+const SAMPLE_PROBES: usize = 256;
+
+/// The index of the term whose postings, read in the page's order under its filters, find
+/// matches soonest: the one with the most matches among its first few postings (a sample of
+/// [`sample_size`]), then the fewest postings (counted up to [`TERM_COUNT_CAP`]), then a Latin
+/// word with digits (a model number), another Latin word (a brand or series), a Chinese one,
+/// then query order. Fewest postings alone can be far off: for 得力 复印纸, 得力 has fewer
+/// postings, but its best-ranked ones are cheap pens, while nearly every early 复印纸 posting
+/// is a match.
+async fn choose_driving_term(
+    db: &DatabaseConnection,
+    terms: &[String],
+    filters: &Filters<'_>,
+    order_by: &str,
+) -> Result<usize, DbErr> {
+    let key = format!("{terms:?}|{}|{:?}|{order_by}", filters.sql, filters.values);
+    if let Some(best) = DRIVING_TERMS.get(&key).await {
+        return Ok(best);
     }
-    let missing: Vec<usize> = (0..terms.len()).filter(|&i| counts[i].is_none()).collect();
-    if !missing.is_empty() {
-        let mut columns = Vec::with_capacity(missing.len());
-        let mut values: Vec<Value> = Vec::new();
-        for &i in &missing {
-            let term = text(&terms[i], &mut values);
-            columns.push(format!(
-                "(SELECT COUNT(*) FROM (SELECT 1 AS one FROM search_postings \
-                 WHERE term = {term} AND visible = TRUE LIMIT {TERM_COUNT_CAP}) x{i}) AS n{i}"
+    let sample = sample_size(terms.len());
+    let mut values: Vec<Value> = Vec::new();
+    let mut columns = Vec::with_capacity(terms.len() * 2);
+    for (i, term) in terms.iter().enumerate() {
+        let driving = text(term, &mut values);
+        values.extend_from_slice(filters.values);
+        let mut others = Vec::with_capacity(terms.len() - 1);
+        for (j, other) in terms.iter().enumerate().filter(|(j, _)| *j != i) {
+            let other = text(other, &mut values);
+            others.push(format!(
+                "EXISTS (SELECT 1 FROM search_postings t{j} \
+                 WHERE t{j}.term = {other} AND t{j}.product_id = s.product_id)"
             ));
         }
-        let sql = format!("SELECT {}", columns.join(", "));
-        let rows = run(db, &sql, values).await?;
-        for &i in &missing {
-            let n = match rows.first() {
-                Some(row) => row.try_get::<i64>("", &format!("n{i}"))?,
-                None => 0,
-            };
-            TERM_POSTINGS.insert(terms[i].clone(), n).await;
-            counts[i] = Some(n);
-        }
+        columns.push(format!(
+            "(SELECT COUNT(*) FROM (SELECT d.product_id FROM search_postings d \
+             WHERE d.term = {driving} AND {} ORDER BY {order_by} LIMIT {sample}) s WHERE {}) \
+             AS m{i}",
+            filters.sql,
+            others.join(" AND ")
+        ));
     }
-    Ok(counts.into_iter().map(Option::unwrap_or_default).collect())
+    for (i, term) in terms.iter().enumerate() {
+        let term = text(term, &mut values);
+        columns.push(format!(
+            "(SELECT COUNT(*) FROM (SELECT 1 AS one FROM search_postings \
+             WHERE term = {term} AND visible = TRUE LIMIT {TERM_COUNT_CAP}) x{i}) AS n{i}"
+        ));
+    }
+    let rows = run(db, &format!("SELECT {}", columns.join(", ")), values).await?;
+    let mut stats = Vec::with_capacity(terms.len());
+    for i in 0..terms.len() {
+        let get = |name: String| match rows.first() {
+            Some(row) => row.try_get::<i64>("", &name),
+            None => Ok(0),
+        };
+        stats.push((get(format!("m{i}"))?, get(format!("n{i}"))?));
+    }
+    let class = |t: &str| match (t.is_ascii(), t.bytes().any(|b| b.is_ascii_digit())) {
+        (true, true) => 0,
+        (true, false) => 1,
+        _ => 2,
+    };
+    let best = (0..terms.len())
+        .min_by_key(|&i| {
+            let (matches, postings) = stats[i];
+            (std::cmp::Reverse(matches), postings, class(&terms[i]), i)
+        })
+        .unwrap_or(0);
+    DRIVING_TERMS.insert(key, best).await;
+    Ok(best)
 }
 
 /// Replaces a product's postings (from `domain::search::postings`). Price, category, the
@@ -353,6 +401,31 @@ pub async fn index_product<C: ConnectionTrait>(
         conn.execute_raw(stmt(backend, &sql, values)).await?;
     }
     Ok(())
+}
+
+/// Rewrites every product's postings if they were written by an older tokenizer than
+/// [`TOKENIZER_VERSION`]; returns how many products were rewritten, or `None` when the postings
+/// were up to date. The version row is claimed by a conditional update in the same transaction
+/// as the rewrite, so of several instances migrating at once one rewrites and the others wait
+/// for it and then find nothing to do.
+pub async fn bring_index_up_to_date(db: &DatabaseConnection) -> Result<Option<u64>, DbErr> {
+    let txn = db.begin().await?;
+    let claimed = txn
+        .execute_raw(stmt(
+            db.get_database_backend(),
+            "UPDATE search_index_state SET tokenizer_version = ? \
+             WHERE id = 1 AND tokenizer_version < ?",
+            [TOKENIZER_VERSION.into(), TOKENIZER_VERSION.into()],
+        ))
+        .await?
+        .rows_affected();
+    if claimed == 0 {
+        txn.rollback().await?;
+        return Ok(None);
+    }
+    let products = reindex_all(&txn).await?;
+    txn.commit().await?;
+    Ok(Some(products))
 }
 
 /// Rewrites the postings of every product (`domain::search::postings` of each product's name,

@@ -160,22 +160,32 @@ pub async fn search_products(ctx: &Ctx, params: &SearchParams) -> Result<SearchR
         return Err(ApiError::validation("min_price is above max_price"));
     }
     let sort = parse_sort(params.sort.as_deref(), !terms.is_empty())?;
-    let cache_key = match ctx.cache.counter(catalog_cache::GENERATION).await {
-        Some(generation) => {
-            let fingerprint = hex::encode(Sha256::digest(
-                serde_json::to_vec(params).unwrap_or_default(),
-            ));
-            Some(format!("catalog:search:{generation}:{fingerprint}"))
+    // A page is cached under its parameters with the catalogue generation it was read at, and
+    // is good only while that is still the generation: the two are read in one round trip.
+    let cache_key = format!(
+        "catalog:search:{}",
+        hex::encode(Sha256::digest(
+            serde_json::to_vec(params).unwrap_or_default()
+        ))
+    );
+    let generation = match ctx
+        .cache
+        .counter_and_get(catalog_cache::GENERATION, &cache_key)
+        .await
+    {
+        Some((generation, hit)) => {
+            if let Some(cached) = hit.as_deref().and_then(|hit| {
+                let (at, json) = hit.split_once('\n')?;
+                (at.parse::<i64>().ok()? == generation)
+                    .then(|| serde_json::from_str::<SearchResults>(json).ok())?
+            }) {
+                metrics::counter!("gpmall_cache_hits_total", "cache" => "search").increment(1);
+                return Ok(cached);
+            }
+            Some(generation)
         }
         None => None,
     };
-    if let Some(key) = &cache_key
-        && let Some(hit) = ctx.cache.get(key).await
-        && let Ok(cached) = serde_json::from_str::<SearchResults>(&hit)
-    {
-        metrics::counter!("gpmall_cache_hits_total", "cache" => "search").increment(1);
-        return Ok(cached);
-    }
     metrics::counter!("gpmall_cache_misses_total", "cache" => "search").increment(1);
     let filter = SearchFilter {
         terms,
@@ -193,11 +203,15 @@ pub async fn search_products(ctx: &Ctx, params: &SearchParams) -> Result<SearchR
         .map(ProductView::from_row)
         .collect::<Result<Vec<_>, _>>()?;
     let result = SearchResults::new(items, found.total, found.total_exact, page);
-    if let Some(key) = cache_key
+    if let Some(generation) = generation
         && let Ok(json) = serde_json::to_string(&result)
     {
         ctx.cache
-            .set(&key, &json, ctx.settings.catalog_cache_ttl)
+            .set(
+                &cache_key,
+                &format!("{generation}\n{json}"),
+                ctx.settings.catalog_cache_ttl,
+            )
             .await;
     }
     Ok(result)

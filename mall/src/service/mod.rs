@@ -9,7 +9,7 @@ use gpmall_platform::Ctx;
 
 /// Cache keys and invalidation for the catalogue: search results are keyed by a generation
 /// counter that every product change bumps; product pages are deleted by id.
-pub(crate) mod catalog_cache {
+pub mod catalog_cache {
     use super::Ctx;
 
     pub const GENERATION: &str = "catalog:generation";
