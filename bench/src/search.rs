@@ -237,12 +237,12 @@ struct Driver {
 }
 
 impl Driver {
-    /// Runs every job once over `clients` concurrent workers; latencies by class.
+    /// Runs every job once over `clients` concurrent workers; latencies by class and query.
     async fn sweep(
         &self,
         target: Target,
         jobs: &Arc<Vec<Job>>,
-    ) -> anyhow::Result<BTreeMap<&'static str, Latencies>> {
+    ) -> anyhow::Result<BTreeMap<(&'static str, String), Latencies>> {
         let next = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
         for _ in 0..self.clients {
@@ -252,7 +252,7 @@ impl Driver {
             let url = format!("{}/api/v1/catalog/products", self.base);
             let db = self.db.clone();
             tasks.push(tokio::spawn(async move {
-                let mut out: BTreeMap<&'static str, Latencies> = BTreeMap::new();
+                let mut out: BTreeMap<(&'static str, String), Latencies> = BTreeMap::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
@@ -280,14 +280,14 @@ impl Driver {
                             db.query_all_raw(job.case.anchor(job.page, counted)).await?;
                         }
                     }
-                    out.entry(job.case.class)
+                    out.entry((job.case.class, job.case.label()))
                         .or_default()
                         .push(started.elapsed());
                 }
                 Ok(out)
             }));
         }
-        let mut merged: BTreeMap<&'static str, Latencies> = BTreeMap::new();
+        let mut merged: BTreeMap<(&'static str, String), Latencies> = BTreeMap::new();
         for task in tasks {
             for (class, latencies) in task.await?? {
                 merged.entry(class).or_default().extend(&latencies);
@@ -391,7 +391,7 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
     while run <= options.runs {
         let passes = if run == 0 { 2 } else { options.passes };
         // By kind (uncached, cached, anchor, counted anchor), then by class.
-        let mut measured: [BTreeMap<&'static str, Latencies>; 4] = Default::default();
+        let mut measured: [BTreeMap<(&'static str, String), Latencies>; 4] = Default::default();
         let mut cold_hits = 0;
         let mut cold_misses = 0;
         if run > 0 {
@@ -445,7 +445,7 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
         for class in CLASSES.into_iter().chain(["all"]) {
             let pick = |kind: usize| -> Latencies {
                 let mut l = Latencies::default();
-                for (c, latencies) in &measured[kind] {
+                for ((c, _), latencies) in &measured[kind] {
                     if class == "all" || *c == class {
                         l.extend(latencies);
                     }
@@ -470,6 +470,15 @@ pub async fn run(server: &mut Server, options: &SearchOptions<'_>) -> anyhow::Re
                 ms(&counted, 50.0),
                 uncached.len()
             );
+        }
+        // Where the uncached tail is: the queries with the highest p99.
+        let mut by_query: Vec<(f64, f64, &str)> = measured[0]
+            .iter()
+            .map(|((_, label), l)| (ms(l, 99.0), ms(l, 50.0), label.as_str()))
+            .collect();
+        by_query.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (p99, p50, label) in by_query.iter().take(5) {
+            println!("  slowest uncached run={run}: {label} p99_ms={p99:.2} p50_ms={p50:.2}");
         }
         println!("  other workloads used {other:.0}% of the CPUs during run {run}");
         if noisy {

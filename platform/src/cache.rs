@@ -32,6 +32,8 @@ pub trait Cache: Send + Sync + 'static {
     async fn counter_and_get(&self, counter: &str, key: &str) -> Option<(i64, Option<String>)>;
     async fn health(&self) -> CacheHealth;
     fn backend(&self) -> &'static str;
+    /// The prefix of every key: what this deployment's instances share, and no other's.
+    fn namespace(&self) -> &str;
 }
 
 /// In-process cache for the embedded default (a single instance).
@@ -95,6 +97,10 @@ impl Cache for LocalCache {
 
     fn backend(&self) -> &'static str {
         "in-process"
+    }
+
+    fn namespace(&self) -> &str {
+        &self.prefix
     }
 }
 
@@ -204,5 +210,9 @@ impl Cache for RedisCache {
 
     fn backend(&self) -> &'static str {
         "redis"
+    }
+
+    fn namespace(&self) -> &str {
+        &self.prefix
     }
 }

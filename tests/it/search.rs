@@ -548,3 +548,40 @@ async fn migrating_rewrites_postings_of_an_older_tokenizer_once() {
     assert_eq!(found.body["total"], 1, "{}", found.body);
     assert_eq!(found.body["items"][0]["id"], id);
 }
+
+/// Counts are shared by the searches of one catalogue generation (other pages, other orders);
+/// a product change starts a new generation, and the next count includes the change.
+#[tokio::test]
+async fn shared_counts_follow_every_product_change() {
+    let app = TestApp::spawn().await;
+    let query = format!("q={}&per_page=2", urlencode("qzvshare 碎纸机"));
+    for n in 0..3 {
+        list(
+            &app,
+            "supplier1",
+            json!({"name": format!("qzvshare 碎纸机 {n}号"), "price": "600.00"}),
+        )
+        .await;
+    }
+    let first = app.search(&query).await;
+    assert_eq!(first.body["total"], 3, "{}", first.body);
+    let by_price = app.search(&format!("{query}&sort=price_desc")).await;
+    assert_eq!(by_price.body["total"], 3);
+    let fourth = list(
+        &app,
+        "supplier2",
+        json!({"name": "qzvshare 碎纸机 四号", "price": "650.00"}),
+    )
+    .await;
+    let after = app.search(&query).await;
+    assert_eq!(after.body["total"], 4, "{}", after.body);
+    let operator = app.login("operator").await;
+    app.post(
+        &format!("/api/v1/review/products/{fourth}/delist"),
+        Some(&operator),
+        &json!({"reason": "停产"}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    assert_eq!(app.search(&query).await.body["total"], 3);
+}

@@ -6,7 +6,9 @@
 //! two characters is itself a term, and a longer word becomes the trigrams that cover it (复印纸
 //! is one term, 笔记本电脑 the two terms 笔记本 and 本电脑). So 电脑 finds 联想台式电脑, 联想电脑
 //! finds 联想 启天 台式电脑 (the words need not be adjacent), 复印纸 finds only text with 复印纸 in
-//! it, and `ThinkPad X1` becomes the words `thinkpad` and `x1`. All query terms must match.
+//! it, and `ThinkPad X1` becomes the words `thinkpad` and `x1`. A hyphenated model number is
+//! indexed whole and by its parts, so `KFR-35GW` is one term and `35GW` finds it too. All query
+//! terms must match.
 //!
 //! The tokens are stored as search postings (one row per token and product, with a relevance
 //! score, see [`postings`]) in the `search_postings` table, which `repo::search` reads in index
@@ -22,7 +24,7 @@ pub const MAX_QUERY_TERMS: usize = 16;
 
 /// The version of the tokens [`postings`] produces. Stored postings written by an older version
 /// are rewritten when the service migrates (`repo::search::bring_index_up_to_date`): 1 indexed
-/// characters and bigrams, 2 adds trigrams.
+/// characters and bigrams, 2 adds trigrams and hyphenated Latin words whole.
 pub const TOKENIZER_VERSION: i64 = 2;
 
 fn jieba() -> &'static Jieba {
@@ -51,13 +53,19 @@ fn normalize(text: &str) -> String {
         .collect()
 }
 
-/// Splits normalized text into runs: `(is_cjk, text)`; punctuation and spaces separate runs.
+/// Splits normalized text into runs: `(is_cjk, text)`; punctuation and spaces separate runs,
+/// except a hyphen between Latin letters or digits, which stays in its run (a model number such
+/// as `kfr-35gw`).
 fn runs(text: &str) -> Vec<(bool, String)> {
+    let chars: Vec<char> = text.chars().collect();
     let mut out: Vec<(bool, String)> = Vec::new();
-    for c in text.chars() {
+    for (i, &c) in chars.iter().enumerate() {
+        let joins_latin = c == '-'
+            && matches!(out.last(), Some((false, run)) if run.ends_with(|p: char| p.is_ascii_alphanumeric()))
+            && chars.get(i + 1).is_some_and(char::is_ascii_alphanumeric);
         let kind = if is_cjk(c) {
             Some(true)
-        } else if c.is_ascii_alphanumeric() {
+        } else if c.is_ascii_alphanumeric() || joins_latin {
             Some(false)
         } else {
             None
@@ -97,7 +105,7 @@ fn word_terms(word: &str) -> Vec<String> {
 }
 
 /// Adds the tokens of one field: every CJK character, adjacent pair and run of three, every
-/// Latin word.
+/// Latin word, and a hyphenated Latin word both whole and by its parts.
 fn field_tokens(field: &str, tokens: &mut BTreeSet<String>) {
     for (cjk, run) in runs(&normalize(field)) {
         if cjk {
@@ -106,6 +114,9 @@ fn field_tokens(field: &str, tokens: &mut BTreeSet<String>) {
                 tokens.extend(ngrams(&chars, n));
             }
         } else {
+            if run.contains('-') {
+                tokens.extend(run.split('-').map(str::to_owned));
+            }
             tokens.insert(run);
         }
     }
@@ -263,6 +274,20 @@ mod tests {
         assert!(!matches("得力 A5 笔记本 100页", "笔记本电脑"));
         let tokens = index_tokens(&["复印纸"]);
         assert_eq!(tokens.split(' ').count(), 6, "{tokens}");
+    }
+
+    #[test]
+    fn hyphenated_model_numbers_are_one_term() {
+        assert_eq!(query_terms("格力 KFR-35GW"), vec!["格力", "kfr-35gw"]);
+        assert_eq!(
+            query_terms("i5-12500 -x y- a--b"),
+            vec!["i5-12500", "x", "y", "a", "b"]
+        );
+        let product = "格力 KFR-35GW 云佳 壁挂式空调";
+        assert!(matches(product, "KFR-35GW"));
+        assert!(matches(product, "35GW"));
+        assert!(matches(product, "kfr 35gw"));
+        assert!(!matches("格力 KFR-72LW 云逸 立柜式空调", "KFR-35GW"));
     }
 
     #[test]

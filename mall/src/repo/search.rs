@@ -96,16 +96,21 @@ fn prefix_upper_bound(prefix: &str) -> String {
 
 /// Returns one page of matches and their total.
 ///
-/// Two statements, the page and the capped count, sent together; with several terms another
-/// statement first counts each term's postings to choose the driving one. When every value can
-/// be written into the SQL (the usual case) the statements are not prepared: PostgreSQL plans
-/// each for its own terms and limits, and the page with its count costs one round trip.
+/// Two statements, the page and the capped count, run side by side on two connections; with
+/// several terms another statement first chooses the driving term (remembered). When every
+/// value can be written into the SQL (the usual case) the statements are not prepared:
+/// PostgreSQL plans each for its own terms and limits. With `catalogue_state` (the catalogue
+/// generation the caller read, which every product change bumps, qualified by the deployment's
+/// cache namespace) the count is shared by the searches of that state with the same words and
+/// filters (other pages, other orders, and concurrent requests, which wait for the one count
+/// rather than each run it).
 pub async fn search(
     db: &DatabaseConnection,
     filter: &SearchFilter,
     sort: SortOrder,
     limit: u64,
     offset: u64,
+    catalogue_state: Option<&str>,
 ) -> Result<SearchPage, DbErr> {
     let has_terms = !filter.terms.is_empty();
     // The conditions on the driving term's postings other than the term itself, and the
@@ -201,22 +206,24 @@ pub async fn search(
         count_conditions.join(" AND "),
         clamp(bound.saturating_add(1)),
     );
-    let (rows, counted) = if values.is_empty() {
-        // Both statements in one round trip; the count's row comes last.
-        let mut rows = query_all_unprepared(db, &format!("{page_sql}; {count_sql}")).await?;
-        let counted = match rows.pop() {
-            Some(row) => row.try_get::<i64>("", "n")?,
-            None => 0,
-        };
-        (rows, counted)
-    } else {
-        let rows = run(db, &page_sql, values.clone()).await?;
-        let counted = match run(db, &count_sql, values).await?.first() {
-            Some(row) => row.try_get::<i64>("", "n")?,
-            None => 0,
-        };
-        (rows, counted)
+    // The page and the count go to the database side by side; searches of one catalogue
+    // generation share their count.
+    let count_now = || async {
+        match run(db, &count_sql, values.clone()).await?.first() {
+            Some(row) => row.try_get::<i64>("", "n"),
+            None => Ok(0),
+        }
     };
+    let count = async {
+        match catalogue_state {
+            Some(state) => COUNTS
+                .try_get_with(format!("{state}|{count_sql}|{values:?}"), count_now())
+                .await
+                .map_err(|e| DbErr::Custom(e.to_string())),
+            None => count_now().await,
+        }
+    };
+    let (rows, counted) = tokio::try_join!(run(db, &page_sql, values.clone()), count)?;
     let counted = counted.max(0) as u64;
     let found = rows.len() as u64;
     // A short page that is not past the end ends the matches: the total is known.
@@ -282,6 +289,15 @@ static DRIVING_TERMS: LazyLock<moka::future::Cache<String, usize>> = LazyLock::n
     moka::future::Cache::builder()
         .max_capacity(100_000)
         .time_to_live(Duration::from_secs(300))
+        .build()
+});
+
+/// Recent counts by catalogue state and count statement. The counts of a state never change;
+/// they are kept only briefly, to bound memory.
+static COUNTS: LazyLock<moka::future::Cache<String, i64>> = LazyLock::new(|| {
+    moka::future::Cache::builder()
+        .max_capacity(10_000)
+        .time_to_live(Duration::from_secs(60))
         .build()
 });
 

@@ -195,8 +195,16 @@ pub async fn search_products(ctx: &Ctx, params: &SearchParams) -> Result<SearchR
         supplier_id: params.supplier_id,
         sme_only: params.sme_only,
     };
-    let found =
-        crate::repo::search::search(&ctx.db, &filter, sort, page.per_page, page.offset()).await?;
+    let catalogue_state = generation.map(|g| format!("{}{g}", ctx.cache.namespace()));
+    let found = crate::repo::search::search(
+        &ctx.db,
+        &filter,
+        sort,
+        page.per_page,
+        page.offset(),
+        catalogue_state.as_deref(),
+    )
+    .await?;
     let items = found
         .rows
         .iter()
