@@ -11,7 +11,8 @@
 //! match the other terms most often (see [`choose_driving_term`]; the choice is remembered for a
 //! few minutes); each other term is an indexed lookup on the primary key for every posting
 //! read. Only the page's rows are joined to products, suppliers and categories. The page and
-//! its count go to the database together, unprepared, in one round trip.
+//! its count are unprepared statements run side by side, and the count is shared by the
+//! searches of one catalogue generation.
 //!
 //! Only listed products of suppliers in good credit standing are returned: `visible` is kept in
 //! step with `products.status` and `organizations.credit_status` by triggers, in the same
