@@ -63,15 +63,20 @@ async fn list(app: &TestApp, supplier: &str, product: Value) -> i64 {
         .await;
     r.assert_status(StatusCode::CREATED);
     let id = r.body["id"].as_i64().unwrap();
+    review(app, id, "approve", json!({})).await;
+    id
+}
+
+/// The operator takes a review action (`approve`, `delist`, …) on a product.
+async fn review(app: &TestApp, id: i64, action: &str, body: Value) {
     let operator = app.login("operator").await;
     app.post(
-        &format!("/api/v1/review/products/{id}/approve"),
+        &format!("/api/v1/review/products/{id}/{action}"),
         Some(&operator),
-        &json!({}),
+        &body,
     )
     .await
     .assert_status(StatusCode::OK);
-    id
 }
 
 #[tokio::test]
@@ -299,14 +304,7 @@ async fn delisted_products_and_penalized_suppliers_leave_the_results() {
         vec![mine, other, third]
     );
 
-    let operator = app.login("operator").await;
-    app.post(
-        &format!("/api/v1/review/products/{mine}/delist"),
-        Some(&operator),
-        &json!({"reason": "资质到期"}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    review(&app, mine, "delist", json!({"reason": "资质到期"})).await;
     let r = app.search("q=qzvgone").await;
     assert_eq!(r.body["total"], 2);
     assert_eq!(ids(r.body["items"].as_array().unwrap()), vec![other, third]);
@@ -334,13 +332,7 @@ async fn delisted_products_and_penalized_suppliers_leave_the_results() {
     )
     .await
     .assert_status(StatusCode::OK);
-    app.post(
-        &format!("/api/v1/review/products/{mine}/approve"),
-        Some(&operator),
-        &json!({}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    review(&app, mine, "approve", json!({})).await;
     let r = app.search("q=qzvgone&per_page=22").await;
     assert_eq!(ids(r.body["items"].as_array().unwrap()), vec![mine]);
 }
@@ -489,14 +481,7 @@ async fn the_migration_fills_the_postings_of_existing_products() {
         json!({"name": "qzvmig 碎纸机", "price": "300.00"}),
     )
     .await;
-    let operator = app.login("operator").await;
-    app.post(
-        &format!("/api/v1/review/products/{mine}/delist"),
-        Some(&operator),
-        &json!({"reason": "资质到期"}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    review(&app, mine, "delist", json!({"reason": "资质到期"})).await;
     app.penalize("supplier5").await;
     let before = postings_snapshot(&app).await;
     assert!(before.len() > 1_000);
@@ -575,13 +560,6 @@ async fn shared_counts_follow_every_product_change() {
     .await;
     let after = app.search(&query).await;
     assert_eq!(after.body["total"], 4, "{}", after.body);
-    let operator = app.login("operator").await;
-    app.post(
-        &format!("/api/v1/review/products/{fourth}/delist"),
-        Some(&operator),
-        &json!({"reason": "停产"}),
-    )
-    .await
-    .assert_status(StatusCode::OK);
+    review(&app, fourth, "delist", json!({"reason": "停产"})).await;
     assert_eq!(app.search(&query).await.body["total"], 3);
 }

@@ -179,11 +179,7 @@ pub async fn search(
     let mut page_conditions = conditions.clone();
     let mut count_conditions = conditions;
     for (i, term) in others.iter().enumerate() {
-        let term = text(term, &mut values);
-        let lookup = format!(
-            "SELECT 1 FROM search_postings t{i} \
-             WHERE t{i}.term = {term} AND t{i}.product_id = d.product_id"
-        );
+        let lookup = term_lookup(i, &text(term, &mut values), "d");
         page_conditions.push(format!("({lookup}) IS NOT NULL"));
         count_conditions.push(format!("EXISTS ({lookup})"));
     }
@@ -255,14 +251,24 @@ async fn run(
     }
 }
 
-/// `value` as an SQL string literal when it consists of letters and digits only (no quoting
-/// needed, and none of `?`, which `stmt` would take for a placeholder), else as a bound
-/// parameter (and the statement is then prepared).
+/// The lookup of another query term (SQL `term`) for the product of posting `outer`, as the
+/// `i`-th other term.
+fn term_lookup(i: usize, term: &str, outer: &str) -> String {
+    format!(
+        "SELECT 1 FROM search_postings t{i} \
+         WHERE t{i}.term = {term} AND t{i}.product_id = {outer}.product_id"
+    )
+}
+
+/// `value` as an SQL string literal when it consists of letters, digits and a few harmless
+/// signs only (no quoting needed, and none of `?`, which `stmt` would take for a placeholder),
+/// else as a bound parameter (and the statement is then prepared).
 fn text(value: &str, values: &mut Vec<Value>) -> String {
-    // `:`, `[` and `{` follow `9`, `Z` and `z`: the ends of incremented prefixes.
+    // `:`, `[` and `{` follow `9`, `Z` and `z`: the ends of incremented prefixes; `-` joins a
+    // hyphenated model number.
     if value
         .chars()
-        .all(|c| c.is_alphanumeric() || matches!(c, ':' | '[' | '{'))
+        .all(|c| c.is_alphanumeric() || matches!(c, ':' | '[' | '{' | '-'))
     {
         format!("'{value}'")
     } else {
@@ -336,11 +342,8 @@ async fn choose_driving_term(
         values.extend_from_slice(filters.values);
         let mut others = Vec::with_capacity(terms.len() - 1);
         for (j, other) in terms.iter().enumerate().filter(|(j, _)| *j != i) {
-            let other = text(other, &mut values);
-            others.push(format!(
-                "EXISTS (SELECT 1 FROM search_postings t{j} \
-                 WHERE t{j}.term = {other} AND t{j}.product_id = s.product_id)"
-            ));
+            let lookup = term_lookup(j, &text(other, &mut values), "s");
+            others.push(format!("EXISTS ({lookup})"));
         }
         columns.push(format!(
             "(SELECT COUNT(*) FROM (SELECT d.product_id FROM search_postings d \
