@@ -11,6 +11,7 @@ use axum::http::{HeaderName, StatusCode};
 use gpmall_migrations::MigratorTrait;
 use gpmall_platform::cache::{Cache, LocalCache, RedisCache};
 use gpmall_platform::clock::{Clock, SystemClock};
+use gpmall_platform::pipeline::PgPipeline;
 use gpmall_platform::rate_limit::LoginRateLimiter;
 use gpmall_platform::{Ctx, Settings};
 use sea_orm::DatabaseConnection;
@@ -45,8 +46,10 @@ pub async fn connect(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<S
     let db = gpmall_platform::db::connect(&url, config.db_max_connections)
         .await
         .context("connecting to the database")?;
+    let pipeline = pipeline_for(&url, config.db_max_connections)?;
     build_services(
         db,
+        pipeline,
         config.redis_url().as_deref(),
         &config.cache_prefix,
         config.settings(),
@@ -55,9 +58,21 @@ pub async fn connect(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<S
     )
 }
 
+/// On PostgreSQL, the pool for pipelined transactions (the order path), beside sea-orm's.
+pub fn pipeline_for(url: &str, max_connections: u32) -> anyhow::Result<Option<PgPipeline>> {
+    if !url.starts_with("postgres") {
+        return Ok(None);
+    }
+    let size = usize::try_from(max_connections).unwrap_or(1);
+    Ok(Some(
+        PgPipeline::new(url, size).context("configuring the PostgreSQL pipeline pool")?,
+    ))
+}
+
 /// Assembles the context from parts (tests pass their own database, prefix and clock).
 pub fn build_services(
     db: DatabaseConnection,
+    pipeline: Option<PgPipeline>,
     redis_url: Option<&str>,
     cache_prefix: &str,
     settings: Settings,
@@ -85,6 +100,7 @@ pub fn build_services(
     Ok(Services {
         ctx: Ctx {
             db,
+            pipeline,
             cache,
             clock,
             login_limiter,

@@ -16,8 +16,10 @@ use crate::server::Server;
 use crate::stats::{CpuTracker, Latencies, Scope, wait_for_quiet};
 
 /// The statements `gpmall_mall::service::orders::place` runs for a one-line order from a
-/// buyer's own budget line, in the same order, with the same shapes (sea-orm's inserts return
-/// every column). The session lookup is not here: the service answers it from the Redis cache.
+/// buyer's own budget line, in the same order, with the same shapes. The service sends them in
+/// four pipelined batches; pgbench cannot (`\gset` is not allowed in its pipeline mode), so the
+/// anchor sends one statement per round trip, as any client that waits for each reply does.
+/// The session lookup is not here: the service answers it from the Redis cache.
 /// `restriction_cutoff` is today minus the payment-restriction days (45 by default): the
 /// ordering-restriction check looks for contracts shipped before it and still unpaid.
 /// Keep this in step with `place` when it changes.
@@ -33,14 +35,14 @@ BEGIN;
 INSERT INTO idempotency_keys (user_id, idempotency_key, request_hash, response_status, response_body, created_at) VALUES (:uid, :ikey, '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 0, '', now()) ON CONFLICT (user_id, idempotency_key) DO NOTHING;
 SELECT c.contract_no, c.shipped_on FROM contracts c WHERE c.purchaser_org_id = :org AND c.status = 'active' AND c.shipped_on IS NOT NULL AND c.shipped_on <= '{restriction_cutoff}' AND NOT EXISTS (SELECT 1 FROM contract_payments p WHERE p.contract_id = c.id) AND EXISTS (SELECT 1 FROM contract_instalments i WHERE i.contract_id = c.id AND i.paid_fen + i.disputed_fen < i.principal_fen) ORDER BY c.shipped_on LIMIT 1;
 SELECT p.id, p.name, p.category_code, p.unit, p.price_fen, p.status, p.supplier_id, o.credit_status, o.name AS supplier_name FROM products p JOIN organizations o ON o.id = p.supplier_id WHERE p.id IN (:pid) \gset p_
-SELECT id, org_id, code, fiscal_year, fund_source, amount_fen, remaining_fen, created_at FROM budget_lines WHERE id = :bl LIMIT 1;
+SELECT id, org_id, code, fiscal_year FROM budget_lines WHERE id = :bl;
 SELECT category_code, fiscal_year, direct_purchase_limit_fen FROM category_limits WHERE fiscal_year = {fiscal_year};
 UPDATE products SET stock = stock - 1 WHERE id = :pid AND stock >= 1 AND status = 'listed';
 UPDATE budget_lines SET remaining_fen = remaining_fen - :p_price_fen WHERE id = :bl AND org_id = :org AND remaining_fen >= :p_price_fen;
-INSERT INTO orders (order_no, purchaser_org_id, purchaser_user_id, supplier_id, budget_line_id, total_fen, status, delivery_address, note, cancel_reason, placed_at, updated_at) VALUES (:ono, :org, :uid, :p_supplier_id, :bl, :p_price_fen, 'placed', 'bench', '', NULL, now(), now()) RETURNING id, order_no, purchaser_org_id, purchaser_user_id, supplier_id, budget_line_id, total_fen, status, delivery_address, note, cancel_reason, placed_at, updated_at \gset o_
+INSERT INTO orders (order_no, purchaser_org_id, purchaser_user_id, supplier_id, budget_line_id, total_fen, status, delivery_address, note, cancel_reason, placed_at, updated_at) VALUES (:ono, :org, :uid, :p_supplier_id, :bl, :p_price_fen, 'placed', 'bench', '', NULL, now(), now()) RETURNING id \gset o_
 INSERT INTO order_lines (order_id, product_id, product_name, category_code, unit, unit_price_fen, quantity, line_total_fen) VALUES (:o_id, :pid, :p_name, :p_category_code, :p_unit, :p_price_fen, 1, :p_price_fen);
-INSERT INTO audit_log (actor_user_id, actor_org_id, action, subject_type, subject_id, before_state, after_state, at) VALUES (:uid, :org, 'order.placed', 'order', :o_id, NULL, jsonb_build_object('id', CAST(:o_id AS bigint), 'order_no', CAST(:o_order_no AS text), 'supplier_id', CAST(:p_supplier_id AS bigint), 'total', CAST(:p_price_fen AS text), 'status', 'placed'), now()) RETURNING id, actor_user_id, actor_org_id, action, subject_type, subject_id, before_state, after_state, at;
-UPDATE idempotency_keys SET response_status = 201, response_body = CAST(jsonb_build_object('orders', jsonb_build_array(jsonb_build_object('id', CAST(:o_id AS bigint), 'order_no', CAST(:o_order_no AS text), 'supplier_id', CAST(:p_supplier_id AS bigint), 'total', CAST(:p_price_fen AS text), 'status', 'placed'))) AS text) WHERE user_id = :uid AND idempotency_key = CAST(:ikey AS text);
+INSERT INTO audit_log (actor_user_id, actor_org_id, action, subject_type, subject_id, before_state, after_state, at) VALUES (:uid, :org, 'order.placed', 'order', :o_id, NULL, jsonb_build_object('id', CAST(:o_id AS bigint), 'order_no', CAST(:ono AS text), 'supplier_id', CAST(:p_supplier_id AS bigint), 'total', CAST(:p_price_fen AS text), 'status', 'placed'), now());
+UPDATE idempotency_keys SET response_status = 201, response_body = CAST(jsonb_build_object('orders', jsonb_build_array(jsonb_build_object('id', CAST(:o_id AS bigint), 'order_no', CAST(:ono AS text), 'supplier_id', CAST(:p_supplier_id AS bigint), 'total', CAST(:p_price_fen AS text), 'status', 'placed'))) AS text) WHERE user_id = :uid AND idempotency_key = CAST(:ikey AS text);
 COMMIT;
 "#
     )

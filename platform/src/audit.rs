@@ -1,7 +1,7 @@
 //! The audit log: one row per change, with actor, time, and the state before and after.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryTrait, Set, Statement};
 use serde_json::Value;
 
 use crate::entity::audit_log;
@@ -21,7 +21,14 @@ pub async fn record<C: ConnectionTrait>(
     entry: AuditEntry<'_>,
     at: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    audit_log::ActiveModel {
+    conn.execute_raw(insert_statement(conn.get_database_backend(), entry, at))
+        .await?;
+    Ok(())
+}
+
+/// The `INSERT` of one entry, for a batch.
+pub fn insert_statement(backend: DbBackend, entry: AuditEntry<'_>, at: DateTime<Utc>) -> Statement {
+    audit_log::Entity::insert(audit_log::ActiveModel {
         actor_user_id: Set(entry.actor.map(|a| a.user_id)),
         actor_org_id: Set(entry.actor.map(|a| a.org_id)),
         action: Set(entry.action.to_owned()),
@@ -31,8 +38,6 @@ pub async fn record<C: ConnectionTrait>(
         after_state: Set(entry.after),
         at: Set(at),
         ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    Ok(())
+    })
+    .build(backend)
 }

@@ -55,6 +55,9 @@ impl Default for Settings {
 pub struct Ctx {
     /// SQLite (embedded) or PostgreSQL (production).
     pub db: DatabaseConnection,
+    /// On PostgreSQL, connections for transactions that send their statements in batches
+    /// ([`crate::pipeline`]); `None` on SQLite.
+    pub pipeline: Option<crate::pipeline::PgPipeline>,
     /// Redis in production, in-process on the embedded default.
     pub cache: Arc<dyn Cache>,
     /// The only source of "now".

@@ -5,11 +5,15 @@
 use axum::http::HeaderMap;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    Set, Statement,
+};
 use sha2::{Digest, Sha256};
 
 use crate::entity::idempotency_key::{self, Column, Entity};
 use crate::error::ApiError;
+use crate::pipeline::Row;
 
 pub const HEADER: &str = "idempotency-key";
 
@@ -42,6 +46,7 @@ pub enum Claim {
     Replay { status: u16, body: String },
 }
 
+/// Claims `key` for this request. Fresh: do the work, then `complete`.
 pub async fn claim<C: ConnectionTrait>(
     conn: &C,
     user_id: i64,
@@ -49,6 +54,29 @@ pub async fn claim<C: ConnectionTrait>(
     request_hash: &str,
     now: DateTime<Utc>,
 ) -> Result<Claim, ApiError> {
+    let backend = conn.get_database_backend();
+    let inserted = conn
+        .execute_raw(claim_statement(backend, user_id, key, request_hash, now))
+        .await?
+        .rows_affected();
+    if inserted == 1 {
+        return Ok(Claim::Fresh);
+    }
+    let existing = conn
+        .query_one_raw(existing_statement(backend, user_id, key))
+        .await?
+        .map(Row::Sea);
+    settle_existing(existing.as_ref(), request_hash)
+}
+
+/// `INSERT … ON CONFLICT DO NOTHING` of the key: one row affected when the key is new.
+pub fn claim_statement(
+    backend: DbBackend,
+    user_id: i64,
+    key: &str,
+    request_hash: &str,
+    now: DateTime<Utc>,
+) -> Statement {
     let row = idempotency_key::ActiveModel {
         user_id: Set(user_id),
         idempotency_key: Set(key.to_owned()),
@@ -57,38 +85,50 @@ pub async fn claim<C: ConnectionTrait>(
         response_body: Set(String::new()),
         created_at: Set(now),
     };
-    let inserted = Entity::insert(row)
+    Entity::insert(row)
         .on_conflict(
             OnConflict::columns([Column::UserId, Column::IdempotencyKey])
                 .do_nothing()
                 .to_owned(),
         )
-        .exec_without_returning(conn)
-        .await?;
-    if inserted == 1 {
-        return Ok(Claim::Fresh);
-    }
-    let existing = Entity::find()
+        .build(backend)
+}
+
+/// The stored request hash and response of a key that was already claimed.
+pub fn existing_statement(backend: DbBackend, user_id: i64, key: &str) -> Statement {
+    Entity::find()
+        .select_only()
+        .columns([
+            Column::RequestHash,
+            Column::ResponseStatus,
+            Column::ResponseBody,
+        ])
         .filter(Column::UserId.eq(user_id))
         .filter(Column::IdempotencyKey.eq(key))
-        .one(conn)
-        .await?
-        .ok_or_else(|| ApiError::internal("idempotency row vanished"))?;
-    if existing.request_hash != request_hash {
+        .build(backend)
+}
+
+/// What a retried key means, from the row `existing_statement` read: the stored response for
+/// the same body, 422 for another body, 409 while the first request is still running.
+pub fn settle_existing(existing: Option<&Row>, request_hash: &str) -> Result<Claim, ApiError> {
+    let existing = existing.ok_or_else(|| ApiError::internal("idempotency row vanished"))?;
+    let stored_hash: String = existing.get("request_hash")?;
+    if stored_hash != request_hash {
         return Err(ApiError::unprocessable(
             "IDEMPOTENCY_KEY_REUSED",
             "this Idempotency-Key was already used with a different request body; use a new key for a new request",
         ));
     }
-    if existing.response_status == 0 {
+    let status: i32 = existing.get("response_status")?;
+    if status == 0 {
         return Err(ApiError::conflict(
             "IDEMPOTENCY_IN_PROGRESS",
             "a request with this Idempotency-Key is still being processed; retry shortly",
         ));
     }
     Ok(Claim::Replay {
-        status: existing.response_status as u16,
-        body: existing.response_body,
+        status: u16::try_from(status).map_err(ApiError::internal)?,
+        body: existing.get("response_body")?,
     })
 }
 
@@ -99,14 +139,31 @@ pub async fn complete<C: ConnectionTrait>(
     status: u16,
     body: &str,
 ) -> Result<(), ApiError> {
+    conn.execute_raw(complete_statement(
+        conn.get_database_backend(),
+        user_id,
+        key,
+        status,
+        body,
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Stores the response of a claimed key.
+pub fn complete_statement(
+    backend: DbBackend,
+    user_id: i64,
+    key: &str,
+    status: u16,
+    body: &str,
+) -> Statement {
     Entity::update_many()
         .col_expr(Column::ResponseStatus, i32::from(status).into())
         .col_expr(Column::ResponseBody, body.into())
         .filter(Column::UserId.eq(user_id))
         .filter(Column::IdempotencyKey.eq(key))
-        .exec(conn)
-        .await?;
-    Ok(())
+        .build(backend)
 }
 
 /// For an optional key: claims it for `request` (hashed) and returns the stored response of an

@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod money;
 pub mod pagination;
+pub mod pipeline;
 pub mod rate_limit;
 
 pub use context::{Ctx, Settings};

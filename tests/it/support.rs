@@ -164,8 +164,11 @@ impl TestApp {
             ..Config::default()
         };
         let cache_prefix = format!("test:{id}:");
+        let pipeline = gpmall::app::pipeline_for(&url, options.max_connections)
+            .expect("configure the pipeline pool");
         let services = build_services(
             db,
+            pipeline,
             options.redis_url.as_deref(),
             &cache_prefix,
             config.settings(),
@@ -199,6 +202,7 @@ impl TestApp {
         };
         let services = build_services(
             self.ctx.db.clone(),
+            self.ctx.pipeline.clone(),
             self.options.redis_url.as_deref(),
             &self.cache_prefix,
             config.settings(),

@@ -6,7 +6,10 @@ use gpmall_platform::db::{query_all, stmt};
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set};
+use sea_orm::{
+    ColumnTrait, DbBackend, EntityTrait, ExprTrait, QueryFilter, QuerySelect, QueryTrait, Set,
+    Statement,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::entity::cart_item;
@@ -113,29 +116,22 @@ pub async fn remove(ctx: &Ctx, actor: &Identity, product_id: i64) -> Result<Cart
     view(ctx, actor).await
 }
 
-pub async fn clear<C: ConnectionTrait>(conn: &C, user_id: i64) -> Result<(), ApiError> {
+pub fn clear_statement(backend: DbBackend, user_id: i64) -> Statement {
     cart_item::Entity::delete_many()
         .filter(cart_item::Column::UserId.eq(user_id))
-        .exec(conn)
-        .await?;
-    Ok(())
+        .build(backend)
 }
 
-/// The cart's (product, quantity) pairs, oldest first.
-pub async fn lines<C: ConnectionTrait>(
-    conn: &C,
-    user_id: i64,
-) -> Result<Vec<(i64, i64)>, ApiError> {
+/// The cart's lines, oldest first: `product_id`, `quantity`.
+pub fn lines_statement(backend: DbBackend, user_id: i64) -> Statement {
     use sea_orm::QueryOrder;
-    Ok(cart_item::Entity::find()
+    cart_item::Entity::find()
+        .select_only()
+        .columns([cart_item::Column::ProductId, cart_item::Column::Quantity])
         .filter(cart_item::Column::UserId.eq(user_id))
         .order_by_asc(cart_item::Column::AddedAt)
         .order_by_asc(cart_item::Column::ProductId)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| (c.product_id, c.quantity))
-        .collect())
+        .build(backend)
 }
 
 pub async fn view(ctx: &Ctx, actor: &Identity) -> Result<CartView, ApiError> {

@@ -6,10 +6,12 @@ use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{query_one, stmt};
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::pipeline::Row;
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Set, Statement,
+    TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -306,21 +308,35 @@ fn effective_limit(ctx: &Ctx, code: &str, limits: &[category_limit::Model]) -> M
     }
 }
 
-/// Direct-purchase limits in force for the given categories this fiscal year.
-pub async fn limits_for<C: ConnectionTrait>(
+/// The categories' own limits for a fiscal year.
+pub fn limits_statement(backend: DbBackend, fiscal_year: i32) -> Statement {
+    category_limit::Entity::find()
+        .filter(category_limit::Column::FiscalYear.eq(fiscal_year))
+        .build(backend)
+}
+
+pub fn limits_from_rows(rows: &[Row]) -> Result<Vec<category_limit::Model>, ApiError> {
+    rows.iter()
+        .map(|row| {
+            Ok(category_limit::Model {
+                category_code: row.get("category_code")?,
+                fiscal_year: row.get("fiscal_year")?,
+                direct_purchase_limit_fen: row.get("direct_purchase_limit_fen")?,
+            })
+        })
+        .collect()
+}
+
+/// Each code with the limit that applies to it: its own, its nearest parent's, or the default.
+pub fn limits_in_force(
     ctx: &Ctx,
-    conn: &C,
     codes: &[String],
-) -> Result<Vec<(String, Money)>, ApiError> {
-    let year = ctx.clock.fiscal_year();
-    let limits = category_limit::Entity::find()
-        .filter(category_limit::Column::FiscalYear.eq(year))
-        .all(conn)
-        .await?;
-    Ok(codes
+    limits: &[category_limit::Model],
+) -> Vec<(String, Money)> {
+    codes
         .iter()
-        .map(|c| (c.clone(), effective_limit(ctx, c, &limits)))
-        .collect())
+        .map(|c| (c.clone(), effective_limit(ctx, c, limits)))
+        .collect()
 }
 
 /// Sets a category's limit for a fiscal year (operator).

@@ -5,21 +5,24 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
-use gpmall_platform::db::{execute, query_all, stmt};
+use gpmall_platform::db::{execute, stmt};
 use gpmall_platform::idempotency::{self, Claim};
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::pipeline::{Outcome, Row, Step, Txn};
 use gpmall_platform::{ApiError, Ctx, Money};
+use gpmall_settlement::service::contracts;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait, Value,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    TransactionTrait, Value,
 };
 use serde::{Deserialize, Serialize};
 
 use crate::domain::acceptance::{AttachmentRef, clean_attachments};
 use crate::domain::limits::check_direct_purchase;
 use crate::domain::order::{OrderAction, OrderStatus, Party, transition};
-use crate::entity::{acceptance, budget_line, order, order_line};
+use crate::entity::{acceptance, order, order_line};
 use crate::service::{cart, catalog};
 
 pub const MAX_LINES: usize = 100;
@@ -120,6 +123,10 @@ fn validate(input: &PlaceOrder) -> Result<(), ApiError> {
 
 /// Places one order per supplier. All or nothing: a short budget or stock, an unlisted product,
 /// a penalized supplier or a total above the category's limit refuses the whole request.
+///
+/// The statements go in four batches (on PostgreSQL, four round trips): the reads and the
+/// idempotency claim; the conditional stock and budget updates; the orders; their lines, audit
+/// entries, the stored response and `COMMIT`. Each batch needs what the one before returned.
 #[tracing::instrument(skip_all, fields(user = actor.user_id, budget_line = input.budget_line_id))]
 pub async fn place(
     ctx: &Ctx,
@@ -131,51 +138,83 @@ pub async fn place(
     validate(&input)?;
     let request_hash = idempotency::request_hash(&input);
     let now = ctx.clock.now();
-    let txn = ctx.db.begin().await?;
-    if let Claim::Replay { status, body } =
-        idempotency::claim(&txn, actor.user_id, idempotency_key, &request_hash, now).await?
-    {
+    let mut txn = Txn::begin(&ctx.db, ctx.pipeline.as_ref()).await?;
+    let backend = txn.backend();
+    let direct = quantities(input.lines.iter().map(|l| (l.product_id, l.quantity)))?;
+    let restriction = ctx.settings.payment_restriction_days.and_then(|days| {
+        contracts::ordering_restriction_statement(backend, actor.org_id, ctx.clock.today(), days)
+            .map(|s| (s, days))
+    });
+    let mut steps = vec![Step::execute(idempotency::claim_statement(
+        backend,
+        actor.user_id,
+        idempotency_key,
+        &request_hash,
+        now,
+    ))];
+    if let Some((statement, _)) = &restriction {
+        steps.push(Step::query(statement.clone()));
+    }
+    steps.push(Step::query(if input.from_cart {
+        cart::lines_statement(backend, actor.user_id)
+    } else {
+        products_statement(backend, &direct)
+    }));
+    steps.push(Step::query(budget_statement(backend, input.budget_line_id)));
+    steps.push(Step::query(catalog::limits_statement(
+        backend,
+        ctx.clock.fiscal_year(),
+    )));
+    let mut read = txn.run(steps).await?.into_iter();
+    if next(&mut read)?.affected == 0 {
+        let existing = txn
+            .run(vec![Step::query(idempotency::existing_statement(
+                backend,
+                actor.user_id,
+                idempotency_key,
+            ))])
+            .await?;
+        let row = existing.first().and_then(|o| o.rows.first());
+        let Claim::Replay { status, body } = idempotency::settle_existing(row, &request_hash)?
+        else {
+            return Err(ApiError::internal("idempotency row vanished"));
+        };
         return Ok(PlacementResponse {
             status,
             body,
             replayed: true,
         });
     }
-    if let Some(days) = ctx.settings.payment_restriction_days
-        && let Some(reason) = gpmall_settlement::service::contracts::ordering_restriction(
-            &txn,
-            actor.org_id,
-            ctx.clock.today(),
-            days,
-        )
-        .await?
+    if let Some((_, days)) = restriction
+        && let Some(row) = next(&mut read)?.rows.first()
     {
-        return Err(ApiError::forbidden(reason).with_code("ORDERING_RESTRICTED"));
+        return Err(
+            ApiError::forbidden(contracts::ordering_restriction_reason(row, days)?)
+                .with_code("ORDERING_RESTRICTED"),
+        );
     }
-    let requested: Vec<(i64, i64)> = if input.from_cart {
-        cart::lines(&txn, actor.user_id).await?
+    let lines_read = next(&mut read)?;
+    let (quantities, product_rows) = if input.from_cart {
+        let mut requested = Vec::with_capacity(lines_read.rows.len());
+        for row in &lines_read.rows {
+            requested.push((row.get::<i64>("product_id")?, row.get::<i64>("quantity")?));
+        }
+        if requested.is_empty() {
+            return Err(ApiError::unprocessable("CART_EMPTY", "the cart is empty"));
+        }
+        let quantities = quantities(requested)?;
+        let products = txn
+            .run(vec![Step::query(products_statement(backend, &quantities))])
+            .await?;
+        (quantities, next(&mut products.into_iter())?.rows)
     } else {
-        input
-            .lines
-            .iter()
-            .map(|l| (l.product_id, l.quantity))
-            .collect()
+        (direct, lines_read.rows)
     };
-    if requested.is_empty() {
-        return Err(ApiError::unprocessable("CART_EMPTY", "the cart is empty"));
-    }
-    let mut quantities: BTreeMap<i64, i64> = BTreeMap::new();
-    for (product_id, quantity) in requested {
-        let total = quantities.entry(product_id).or_insert(0);
-        *total += quantity;
-        cart::check_quantity(*total)?;
-    }
-    let by_supplier = price_lines(&txn, &quantities).await?;
-    let budget = budget_line::Entity::find_by_id(input.budget_line_id)
-        .one(&txn)
-        .await?
+    let budget = BudgetRow::from_rows(&next(&mut read)?.rows)?
         .filter(|b| b.org_id == actor.org_id)
         .ok_or_else(|| ApiError::not_found("budget line"))?;
+    let limit_rows = next(&mut read)?.rows;
+    let by_supplier = price_lines(&product_rows, &quantities)?;
     if budget.fiscal_year != ctx.clock.fiscal_year() {
         return Err(ApiError::conflict(
             "BUDGET_LINE_CLOSED",
@@ -187,11 +226,12 @@ pub async fn place(
             ),
         ));
     }
+    let limits = catalog::limits_from_rows(&limit_rows)?;
     let mut grand_total = Money::ZERO;
     for (supplier_id, lines) in &by_supplier {
         let total = order_total(lines)?;
         let codes: Vec<String> = lines.iter().map(|l| l.category_code.clone()).collect();
-        let limits = catalog::limits_for(ctx, &txn, &codes).await?;
+        let limits = catalog::limits_in_force(ctx, &codes, &limits);
         check_direct_purchase(total, &limits).map_err(|e| {
             ApiError::unprocessable(
                 "DIRECT_PURCHASE_LIMIT_EXCEEDED",
@@ -213,11 +253,28 @@ pub async fn place(
             .ok_or_else(|| ApiError::validation("order total overflows"))?;
     }
     // Stock first, in product id order, then the budget: one lock order for every placement.
-    for (product_id, quantity) in &quantities {
-        take_stock(&txn, *product_id, *quantity).await?;
+    let mut takes: Vec<Step> = quantities
+        .iter()
+        .map(|(product_id, quantity)| {
+            Step::execute(take_stock_statement(backend, *product_id, *quantity))
+        })
+        .collect();
+    takes.push(Step::execute(take_budget_statement(
+        backend,
+        actor.org_id,
+        budget.id,
+        grand_total,
+    )));
+    let taken = txn.run(takes).await?;
+    for ((product_id, quantity), outcome) in quantities.iter().zip(&taken) {
+        if outcome.affected != 1 {
+            return Err(stock_short(&mut txn, *product_id, *quantity).await);
+        }
     }
-    take_budget(&txn, actor.org_id, &budget, grand_total).await?;
-    let mut placed = Vec::new();
+    if taken.last().is_none_or(|o| o.affected != 1) {
+        return Err(budget_exceeded(&mut txn, &budget, grand_total).await);
+    }
+    let mut drafts = Vec::with_capacity(by_supplier.len());
     for (supplier_id, lines) in by_supplier {
         let total = order_total(&lines)?;
         let order_no = format!(
@@ -225,75 +282,102 @@ pub async fn place(
             ctx.clock.today().format("%Y%m%d"),
             &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase()
         );
-        let saved = order::ActiveModel {
-            order_no: Set(order_no),
-            purchaser_org_id: Set(actor.org_id),
-            purchaser_user_id: Set(actor.user_id),
-            supplier_id: Set(supplier_id),
-            budget_line_id: Set(budget.id),
-            total_fen: Set(total.fen()),
-            status: Set(OrderStatus::Placed.as_str().to_owned()),
-            delivery_address: Set(input.delivery_address.trim().to_owned()),
-            note: Set(input.note.trim().to_owned()),
-            cancel_reason: Set(None),
-            placed_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
-        let rows: Vec<order_line::ActiveModel> = lines
-            .iter()
-            .map(|l| order_line::ActiveModel {
-                order_id: Set(saved.id),
-                product_id: Set(l.product_id),
-                product_name: Set(l.name.clone()),
-                category_code: Set(l.category_code.clone()),
-                unit: Set(l.unit.clone()),
-                unit_price_fen: Set(l.unit_price.fen()),
-                quantity: Set(l.quantity),
-                line_total_fen: Set(l.line_total.fen()),
-                ..Default::default()
-            })
-            .collect();
-        order_line::Entity::insert_many(rows)
-            .exec_without_returning(&txn)
-            .await?;
+        drafts.push((supplier_id, order_no, total, lines));
+    }
+    let inserts = drafts
+        .iter()
+        .map(|(supplier_id, order_no, total, _)| {
+            Step::query(stmt(
+                backend,
+                "INSERT INTO orders (order_no, purchaser_org_id, purchaser_user_id, supplier_id, \
+                 budget_line_id, total_fen, status, delivery_address, note, cancel_reason, \
+                 placed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) RETURNING id",
+                [
+                    order_no.clone().into(),
+                    actor.org_id.into(),
+                    actor.user_id.into(),
+                    (*supplier_id).into(),
+                    budget.id.into(),
+                    total.fen().into(),
+                    OrderStatus::Placed.as_str().into(),
+                    input.delivery_address.trim().into(),
+                    input.note.trim().into(),
+                    now.into(),
+                    now.into(),
+                ],
+            ))
+        })
+        .collect();
+    let inserted = txn.run(inserts).await?;
+    let mut writes = Vec::new();
+    let mut placed = Vec::with_capacity(drafts.len());
+    for ((supplier_id, order_no, total, lines), outcome) in drafts.into_iter().zip(&inserted) {
+        let id: i64 = outcome
+            .rows
+            .first()
+            .ok_or_else(|| ApiError::internal("the order insert returned no id"))?
+            .get("id")?;
+        writes.push(Step::execute(order_lines_statement(backend, id, &lines)));
         let view = PlacedOrder {
-            id: saved.id,
-            order_no: saved.order_no,
+            id,
+            order_no,
             supplier_id,
             total,
             status: OrderStatus::Placed,
         };
-        audit::record(
-            &txn,
+        writes.push(Step::execute(audit::insert_statement(
+            backend,
             AuditEntry {
                 actor: Some(actor),
                 action: "order.placed",
                 subject_type: "order",
-                subject_id: view.id.to_string(),
+                subject_id: id.to_string(),
                 before: None,
                 after: serde_json::to_value(&view).ok(),
             },
             now,
-        )
-        .await?;
+        )));
         placed.push(view);
     }
     if input.from_cart {
-        cart::clear(&txn, actor.user_id).await?;
+        writes.push(Step::execute(cart::clear_statement(backend, actor.user_id)));
     }
     let body =
         serde_json::to_string(&PlacedOrders { orders: placed }).map_err(ApiError::internal)?;
-    idempotency::complete(&txn, actor.user_id, idempotency_key, 201, &body).await?;
-    txn.commit().await?;
+    writes.push(Step::execute(idempotency::complete_statement(
+        backend,
+        actor.user_id,
+        idempotency_key,
+        201,
+        &body,
+    )));
+    txn.run_and_commit(writes).await?;
     metrics::counter!("gpmall_orders_placed_total").increment(1);
     Ok(PlacementResponse {
         status: 201,
         body,
         replayed: false,
     })
+}
+
+/// The next outcome of a batch, in the order its steps were given.
+fn next(outcomes: &mut impl Iterator<Item = Outcome>) -> Result<Outcome, ApiError> {
+    outcomes
+        .next()
+        .ok_or_else(|| ApiError::internal("a batch returned fewer outcomes than it had steps"))
+}
+
+/// Sums the quantities per product (a product may come on several lines).
+fn quantities(
+    requested: impl IntoIterator<Item = (i64, i64)>,
+) -> Result<BTreeMap<i64, i64>, ApiError> {
+    let mut quantities: BTreeMap<i64, i64> = BTreeMap::new();
+    for (product_id, quantity) in requested {
+        let total = quantities.entry(product_id).or_insert(0);
+        *total = total.saturating_add(quantity);
+        cart::check_quantity(*total)?;
+    }
+    Ok(quantities)
 }
 
 fn order_total(lines: &[PricedLine]) -> Result<Money, ApiError> {
@@ -303,30 +387,59 @@ fn order_total(lines: &[PricedLine]) -> Result<Money, ApiError> {
     })
 }
 
-/// Reads the products at their current price and groups them by supplier, refusing any that
-/// is not listed or whose supplier is penalized.
-async fn price_lines(
-    txn: &DatabaseTransaction,
-    quantities: &BTreeMap<i64, i64>,
-) -> Result<BTreeMap<i64, Vec<PricedLine>>, ApiError> {
+fn products_statement(backend: DbBackend, quantities: &BTreeMap<i64, i64>) -> Statement {
     let ids: Vec<Value> = quantities.keys().map(|id| (*id).into()).collect();
     let placeholders = vec!["?"; ids.len()].join(",");
-    let rows = query_all(
-        txn,
-        stmt(
-            txn.get_database_backend(),
-            &format!(
-                "SELECT p.id, p.name, p.category_code, p.unit, p.price_fen, p.status, p.supplier_id, \
-                 o.credit_status, o.name AS supplier_name FROM products p \
-                 JOIN organizations o ON o.id = p.supplier_id WHERE p.id IN ({placeholders})"
-            ),
-            ids,
+    stmt(
+        backend,
+        &format!(
+            "SELECT p.id, p.name, p.category_code, p.unit, p.price_fen, p.status, p.supplier_id, \
+             o.credit_status, o.name AS supplier_name FROM products p \
+             JOIN organizations o ON o.id = p.supplier_id WHERE p.id IN ({placeholders})"
         ),
+        ids,
     )
-    .await?;
+}
+
+fn budget_statement(backend: DbBackend, budget_line_id: i64) -> Statement {
+    stmt(
+        backend,
+        "SELECT id, org_id, code, fiscal_year FROM budget_lines WHERE id = ?",
+        [budget_line_id.into()],
+    )
+}
+
+/// What placement reads of the budget line it pays from.
+struct BudgetRow {
+    id: i64,
+    org_id: i64,
+    code: String,
+    fiscal_year: i32,
+}
+
+impl BudgetRow {
+    fn from_rows(rows: &[Row]) -> Result<Option<BudgetRow>, ApiError> {
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        Ok(Some(BudgetRow {
+            id: row.get("id")?,
+            org_id: row.get("org_id")?,
+            code: row.get("code")?,
+            fiscal_year: row.get("fiscal_year")?,
+        }))
+    }
+}
+
+/// Prices the lines at the products' current prices and groups them by supplier, refusing any
+/// product that is missing, not listed, or whose supplier is penalized.
+fn price_lines(
+    rows: &[Row],
+    quantities: &BTreeMap<i64, i64>,
+) -> Result<BTreeMap<i64, Vec<PricedLine>>, ApiError> {
     let mut found = BTreeMap::new();
     for row in rows {
-        let id: i64 = row.try_get("", "id")?;
+        let id: i64 = row.get("id")?;
         found.insert(id, row);
     }
     let mut by_supplier: BTreeMap<i64, Vec<PricedLine>> = BTreeMap::new();
@@ -338,8 +451,8 @@ async fn price_lines(
             )
             .with_details(serde_json::json!({ "product_id": product_id }))
         })?;
-        let status: String = row.try_get("", "status")?;
-        let name: String = row.try_get("", "name")?;
+        let status: String = row.get("status")?;
+        let name: String = row.get("name")?;
         if status != "listed" {
             return Err(ApiError::conflict(
                 "PRODUCT_NOT_LISTED",
@@ -347,27 +460,27 @@ async fn price_lines(
             )
             .with_details(serde_json::json!({ "product_id": product_id })));
         }
-        let credit: String = row.try_get("", "credit_status")?;
+        let credit: String = row.get("credit_status")?;
         if credit != "good" {
-            let supplier: String = row.try_get("", "supplier_name")?;
+            let supplier: String = row.get("supplier_name")?;
             return Err(ApiError::conflict(
                 "SUPPLIER_PENALIZED",
                 format!("supplier {supplier} is under a credit penalty and may not sell; remove product {product_id} from the order"),
             )
             .with_details(serde_json::json!({ "product_id": product_id })));
         }
-        let unit_price = Money::from_fen(row.try_get("", "price_fen")?);
+        let unit_price = Money::from_fen(row.get("price_fen")?);
         let line_total = unit_price
             .checked_mul(*quantity)
             .ok_or_else(|| ApiError::validation("line total overflows"))?;
         by_supplier
-            .entry(row.try_get("", "supplier_id")?)
+            .entry(row.get("supplier_id")?)
             .or_default()
             .push(PricedLine {
                 product_id: *product_id,
                 name,
-                category_code: row.try_get("", "category_code")?,
-                unit: row.try_get("", "unit")?,
+                category_code: row.get("category_code")?,
+                unit: row.get("unit")?,
                 unit_price,
                 quantity: *quantity,
                 line_total,
@@ -376,37 +489,77 @@ async fn price_lines(
     Ok(by_supplier)
 }
 
-async fn take_stock(
-    txn: &DatabaseTransaction,
-    product_id: i64,
-    quantity: i64,
-) -> Result<(), ApiError> {
-    let backend = txn.get_database_backend();
-    let taken = execute(
-        txn,
-        stmt(
-            backend,
-            "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ? AND status = 'listed'",
-            [quantity.into(), product_id.into(), quantity.into()],
-        ),
+fn take_stock_statement(backend: DbBackend, product_id: i64, quantity: i64) -> Statement {
+    stmt(
+        backend,
+        "UPDATE products SET stock = stock - ? WHERE id = ? AND stock >= ? AND status = 'listed'",
+        [quantity.into(), product_id.into(), quantity.into()],
     )
-    .await?;
-    if taken == 1 {
-        return Ok(());
+}
+
+fn take_budget_statement(
+    backend: DbBackend,
+    org_id: i64,
+    budget_line_id: i64,
+    amount: Money,
+) -> Statement {
+    stmt(
+        backend,
+        "UPDATE budget_lines SET remaining_fen = remaining_fen - ? \
+         WHERE id = ? AND org_id = ? AND remaining_fen >= ?",
+        [
+            amount.fen().into(),
+            budget_line_id.into(),
+            org_id.into(),
+            amount.fen().into(),
+        ],
+    )
+}
+
+fn order_lines_statement(backend: DbBackend, order_id: i64, lines: &[PricedLine]) -> Statement {
+    let mut values: Vec<Value> = Vec::with_capacity(lines.len() * 8);
+    for l in lines {
+        values.extend([
+            order_id.into(),
+            l.product_id.into(),
+            l.name.clone().into(),
+            l.category_code.clone().into(),
+            l.unit.clone().into(),
+            l.unit_price.fen().into(),
+            l.quantity.into(),
+            l.line_total.fen().into(),
+        ]);
     }
-    let available = query_all(
-        txn,
-        stmt(
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?)"; lines.len()].join(", ");
+    stmt(
+        backend,
+        &format!(
+            "INSERT INTO order_lines (order_id, product_id, product_name, category_code, unit, \
+             unit_price_fen, quantity, line_total_fen) VALUES {rows}"
+        ),
+        values,
+    )
+}
+
+/// The error for a stock update that took nothing, with the stock there is.
+async fn stock_short(txn: &mut Txn, product_id: i64, quantity: i64) -> ApiError {
+    let backend = txn.backend();
+    let available = match txn
+        .run(vec![Step::query(stmt(
             backend,
             "SELECT stock FROM products WHERE id = ?",
             [product_id.into()],
-        ),
-    )
-    .await?
-    .first()
-    .and_then(|r| r.try_get::<i64>("", "stock").ok())
-    .unwrap_or(0);
-    Err(ApiError::conflict(
+        ))])
+        .await
+    {
+        Ok(outcomes) => outcomes
+            .first()
+            .and_then(|o| o.rows.first())
+            .and_then(|r| r.get::<i64>("stock").ok())
+            .unwrap_or(0),
+        Err(e) => return e.into(),
+    };
+    ApiError::conflict(
         "STOCK_SHORT",
         format!("product {product_id} has {available} in stock, fewer than the {quantity} ordered"),
     )
@@ -414,39 +567,28 @@ async fn take_stock(
         "product_id": product_id,
         "requested": quantity,
         "available": available,
-    })))
+    }))
 }
 
-async fn take_budget(
-    txn: &DatabaseTransaction,
-    org_id: i64,
-    budget: &budget_line::Model,
-    amount: Money,
-) -> Result<(), ApiError> {
-    let backend = txn.get_database_backend();
-    let taken = execute(
-        txn,
-        stmt(
+/// The error for a budget update that took nothing, with what the line has left.
+async fn budget_exceeded(txn: &mut Txn, budget: &BudgetRow, amount: Money) -> ApiError {
+    let backend = txn.backend();
+    let remaining = match txn
+        .run(vec![Step::query(stmt(
             backend,
-            "UPDATE budget_lines SET remaining_fen = remaining_fen - ? \
-             WHERE id = ? AND org_id = ? AND remaining_fen >= ?",
-            [
-                amount.fen().into(),
-                budget.id.into(),
-                org_id.into(),
-                amount.fen().into(),
-            ],
-        ),
-    )
-    .await?;
-    if taken == 1 {
-        return Ok(());
-    }
-    let remaining = budget_line::Entity::find_by_id(budget.id)
-        .one(txn)
-        .await?
-        .map_or(0, |b| b.remaining_fen);
-    Err(ApiError::conflict(
+            "SELECT remaining_fen FROM budget_lines WHERE id = ?",
+            [budget.id.into()],
+        ))])
+        .await
+    {
+        Ok(outcomes) => outcomes
+            .first()
+            .and_then(|o| o.rows.first())
+            .and_then(|r| r.get::<i64>("remaining_fen").ok())
+            .unwrap_or(0),
+        Err(e) => return e.into(),
+    };
+    ApiError::conflict(
         "BUDGET_EXCEEDED",
         format!(
             "budget line {} has {} remaining, less than the order total {}",
@@ -459,7 +601,7 @@ async fn take_budget(
         "budget_line_id": budget.id,
         "remaining": Money::from_fen(remaining),
         "required": amount,
-    })))
+    }))
 }
 
 /// What a transition may carry: a reason to cancel, the acceptance record to accept or reject.
