@@ -63,6 +63,12 @@ pub fn pipeline_for(url: &str, max_connections: u32) -> anyhow::Result<Option<Pg
     if !url.starts_with("postgres") {
         return Ok(None);
     }
+    if url.contains("sslmode=verify-") {
+        // tokio-postgres knows only disable, prefer and require; sea-orm checks the
+        // certificate, so orders take the statement-by-statement path instead.
+        tracing::warn!("sslmode=verify-*: orders are placed without pipelining");
+        return Ok(None);
+    }
     let size = usize::try_from(max_connections).unwrap_or(1);
     Ok(Some(
         PgPipeline::new(url, size).context("configuring the PostgreSQL pipeline pool")?,

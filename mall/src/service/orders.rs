@@ -541,23 +541,28 @@ fn order_lines_statement(backend: DbBackend, order_id: i64, lines: &[PricedLine]
     )
 }
 
+/// The `n` column of the row with this id, read in the transaction (0 when there is none).
+async fn read_amount(txn: &mut Txn, sql: &str, id: i64) -> Result<i64, ApiError> {
+    let outcomes = txn
+        .run(vec![Step::query(stmt(txn.backend(), sql, [id.into()]))])
+        .await?;
+    match outcomes.first().and_then(|o| o.rows.first()) {
+        Some(row) => Ok(row.get("n")?),
+        None => Ok(0),
+    }
+}
+
 /// The error for a stock update that took nothing, with the stock there is.
 async fn stock_short(txn: &mut Txn, product_id: i64, quantity: i64) -> ApiError {
-    let backend = txn.backend();
-    let available = match txn
-        .run(vec![Step::query(stmt(
-            backend,
-            "SELECT stock FROM products WHERE id = ?",
-            [product_id.into()],
-        ))])
-        .await
+    let available = match read_amount(
+        txn,
+        "SELECT stock AS n FROM products WHERE id = ?",
+        product_id,
+    )
+    .await
     {
-        Ok(outcomes) => outcomes
-            .first()
-            .and_then(|o| o.rows.first())
-            .and_then(|r| r.get::<i64>("stock").ok())
-            .unwrap_or(0),
-        Err(e) => return e.into(),
+        Ok(n) => n,
+        Err(e) => return e,
     };
     ApiError::conflict(
         "STOCK_SHORT",
@@ -572,21 +577,15 @@ async fn stock_short(txn: &mut Txn, product_id: i64, quantity: i64) -> ApiError 
 
 /// The error for a budget update that took nothing, with what the line has left.
 async fn budget_exceeded(txn: &mut Txn, budget: &BudgetRow, amount: Money) -> ApiError {
-    let backend = txn.backend();
-    let remaining = match txn
-        .run(vec![Step::query(stmt(
-            backend,
-            "SELECT remaining_fen FROM budget_lines WHERE id = ?",
-            [budget.id.into()],
-        ))])
-        .await
+    let remaining = match read_amount(
+        txn,
+        "SELECT remaining_fen AS n FROM budget_lines WHERE id = ?",
+        budget.id,
+    )
+    .await
     {
-        Ok(outcomes) => outcomes
-            .first()
-            .and_then(|o| o.rows.first())
-            .and_then(|r| r.get::<i64>("remaining_fen").ok())
-            .unwrap_or(0),
-        Err(e) => return e.into(),
+        Ok(n) => n,
+        Err(e) => return e,
     };
     ApiError::conflict(
         "BUDGET_EXCEEDED",
