@@ -17,7 +17,7 @@ use crate::stats::{CpuTracker, Latencies, Scope, wait_for_quiet};
 
 /// The statements `gpmall_mall::service::orders::place` runs for a one-line order from a
 /// buyer's own budget line, in the same order, with the same shapes. The service sends them in
-/// four pipelined batches; pgbench cannot (`\gset` is not allowed in its pipeline mode), so the
+/// three pipelined batches; pgbench cannot (`\gset` is not allowed in its pipeline mode), so the
 /// anchor sends one statement per round trip, as any client that waits for each reply does.
 /// The session lookup is not here: the service answers it from the Redis cache.
 /// `restriction_cutoff` is today minus the payment-restriction days (45 by default): the

@@ -124,9 +124,10 @@ fn validate(input: &PlaceOrder) -> Result<(), ApiError> {
 /// Places one order per supplier. All or nothing: a short budget or stock, an unlisted product,
 /// a penalized supplier or a total above the category's limit refuses the whole request.
 ///
-/// The statements go in four batches (on PostgreSQL, four round trips): the reads and the
-/// idempotency claim; the conditional stock and budget updates; the orders; their lines, audit
-/// entries, the stored response and `COMMIT`. Each batch needs what the one before returned.
+/// The statements go in three batches (on PostgreSQL, three round trips): the reads and the
+/// idempotency claim; the conditional stock and budget updates and the orders; their lines,
+/// audit entries, the stored response and `COMMIT`. Each batch needs what the one before
+/// returned (prices, then order ids).
 #[tracing::instrument(skip_all, fields(user = actor.user_id, budget_line = input.budget_line_id))]
 pub async fn place(
     ctx: &Ctx,
@@ -252,7 +253,18 @@ pub async fn place(
             .checked_add(total)
             .ok_or_else(|| ApiError::validation("order total overflows"))?;
     }
+    let mut drafts = Vec::with_capacity(by_supplier.len());
+    for (supplier_id, lines) in by_supplier {
+        let total = order_total(&lines)?;
+        let order_no = format!(
+            "GP{}{}",
+            ctx.clock.today().format("%Y%m%d"),
+            &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase()
+        );
+        drafts.push((supplier_id, order_no, total, lines));
+    }
     // Stock first, in product id order, then the budget: one lock order for every placement.
+    // The orders go in the same batch: if anything was short, the transaction rolls back.
     let mut takes: Vec<Step> = quantities
         .iter()
         .map(|(product_id, quantity)| {
@@ -265,7 +277,34 @@ pub async fn place(
         budget.id,
         grand_total,
     )));
-    let taken = txn.run(takes).await?;
+    takes.extend(drafts.iter().map(|(supplier_id, order_no, total, _)| {
+        Step::query(stmt(
+            backend,
+            "INSERT INTO orders (order_no, purchaser_org_id, purchaser_user_id, supplier_id, \
+             budget_line_id, total_fen, status, delivery_address, note, cancel_reason, \
+             placed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) RETURNING id",
+            [
+                order_no.clone().into(),
+                actor.org_id.into(),
+                actor.user_id.into(),
+                (*supplier_id).into(),
+                budget.id.into(),
+                total.fen().into(),
+                OrderStatus::Placed.as_str().into(),
+                input.delivery_address.trim().into(),
+                input.note.trim().into(),
+                now.into(),
+                now.into(),
+            ],
+        ))
+    }));
+    let mut taken = txn.run(takes).await?;
+    if taken.len() != quantities.len() + 1 + drafts.len() {
+        return Err(ApiError::internal(
+            "a batch returned fewer outcomes than it had steps",
+        ));
+    }
+    let inserted = taken.split_off(quantities.len() + 1);
     for ((product_id, quantity), outcome) in quantities.iter().zip(&taken) {
         if outcome.affected != 1 {
             return Err(stock_short(&mut txn, *product_id, *quantity).await);
@@ -274,41 +313,6 @@ pub async fn place(
     if taken.last().is_none_or(|o| o.affected != 1) {
         return Err(budget_exceeded(&mut txn, &budget, grand_total).await);
     }
-    let mut drafts = Vec::with_capacity(by_supplier.len());
-    for (supplier_id, lines) in by_supplier {
-        let total = order_total(&lines)?;
-        let order_no = format!(
-            "GP{}{}",
-            ctx.clock.today().format("%Y%m%d"),
-            &uuid::Uuid::new_v4().simple().to_string()[..10].to_uppercase()
-        );
-        drafts.push((supplier_id, order_no, total, lines));
-    }
-    let inserts = drafts
-        .iter()
-        .map(|(supplier_id, order_no, total, _)| {
-            Step::query(stmt(
-                backend,
-                "INSERT INTO orders (order_no, purchaser_org_id, purchaser_user_id, supplier_id, \
-                 budget_line_id, total_fen, status, delivery_address, note, cancel_reason, \
-                 placed_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?) RETURNING id",
-                [
-                    order_no.clone().into(),
-                    actor.org_id.into(),
-                    actor.user_id.into(),
-                    (*supplier_id).into(),
-                    budget.id.into(),
-                    total.fen().into(),
-                    OrderStatus::Placed.as_str().into(),
-                    input.delivery_address.trim().into(),
-                    input.note.trim().into(),
-                    now.into(),
-                    now.into(),
-                ],
-            ))
-        })
-        .collect();
-    let inserted = txn.run(inserts).await?;
     let mut writes = Vec::new();
     let mut placed = Vec::with_capacity(drafts.len());
     for ((supplier_id, order_no, total, lines), outcome) in drafts.into_iter().zip(&inserted) {
