@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{Options, TestApp};
 
 fn order_body(budget_line_id: i64, lines: &[(i64, i64)]) -> Value {
     json!({
@@ -193,6 +193,57 @@ async fn short_stock_unlisted_products_and_penalized_suppliers_refuse_the_order(
         .await
         .assert_error(StatusCode::CONFLICT, "SUPPLIER_PENALIZED");
     assert_eq!(stock_of(&app, penalized).await, 3);
+}
+
+/// With one connection, a refused placement (its stock and budget updates and its order insert
+/// already sent) must roll back before the connection serves the next order: otherwise the
+/// next `COMMIT` would also commit the refused order's writes.
+#[tokio::test]
+async fn a_refused_order_is_rolled_back_before_its_connection_is_reused() {
+    let app = TestApp::spawn_with(Options {
+        max_connections: 1,
+        ..Options::default()
+    })
+    .await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-REUSE", "1000.00").await;
+    let scarce = app
+        .listed_product("supplier1", "10.00", 3, "A02010105")
+        .await;
+    let plenty = app
+        .listed_product("supplier2", "10.00", 500, "A02010105")
+        .await;
+    let orders_before = app.scalar("SELECT COUNT(*) FROM orders").await;
+    for round in 0..3 {
+        app.place_order(
+            &buyer,
+            &format!("short-stock-{round}"),
+            &order_body(line, &[(plenty, 1), (scarce, 4)]),
+        )
+        .await
+        .assert_error(StatusCode::CONFLICT, "STOCK_SHORT");
+        app.place_order(
+            &buyer,
+            &format!("short-budget-{round}"),
+            &order_body(line, &[(plenty, 200)]),
+        )
+        .await
+        .assert_error(StatusCode::CONFLICT, "BUDGET_EXCEEDED");
+    }
+    app.place_order(&buyer, "fits", &order_body(line, &[(plenty, 1)]))
+        .await
+        .assert_status(StatusCode::CREATED);
+    assert_eq!(
+        app.scalar("SELECT COUNT(*) FROM orders").await,
+        orders_before + 1
+    );
+    assert_eq!(stock_of(&app, plenty).await, 499);
+    assert_eq!(stock_of(&app, scarce).await, 3);
+    assert_eq!(app.budget_line(&buyer, line).await["remaining"], "990.00");
+    // The refused keys stored nothing, so each can be used again.
+    app.place_order(&buyer, "short-budget-0", &order_body(line, &[(plenty, 2)]))
+        .await
+        .assert_status(StatusCode::CREATED);
 }
 
 #[tokio::test]
