@@ -25,10 +25,15 @@ async fn healthz() -> Json<serde_json::Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database answers. A Redis outage is reported as degraded but stays ready:
-/// cache reads fall through to the database and login limits fall back to each instance.
+/// Ready when the database answers, through both pools on PostgreSQL (orders are placed through
+/// the pipelined one). A Redis outage is reported as degraded but stays ready: cache reads fall
+/// through to the database and login limits fall back to each instance.
 async fn readyz(State(ctx): State<Ctx>) -> Response {
-    let database_ok = ctx.db.ping().await.is_ok();
+    let pipeline_ok = match &ctx.pipeline {
+        Some(pipeline) => pipeline.ping().await.is_ok(),
+        None => true,
+    };
+    let database_ok = pipeline_ok && ctx.db.ping().await.is_ok();
     let cache = ctx.cache.health().await;
     let status = match (database_ok, cache) {
         (false, _) => "unavailable",

@@ -61,6 +61,17 @@ impl PgPipeline {
             .map_err(|e| DbErr::Custom(format!("building the PostgreSQL pool: {e}")))?;
         Ok(PgPipeline { pool })
     }
+
+    /// Takes a connection (opening one if none is idle) and runs an empty query on it.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        let client = self.pool.get().await.map_err(|e| {
+            DbErr::Conn(RuntimeErr::Internal(format!(
+                "taking a PostgreSQL connection: {e}"
+            )))
+        })?;
+        client.simple_query("").await.map_err(pg_error)?;
+        Ok(())
+    }
 }
 
 /// One statement of a batch, and whether it returns rows or only a count.

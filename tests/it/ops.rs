@@ -85,3 +85,25 @@ async fn a_redis_outage_degrades_but_keeps_serving() {
         .await
         .assert_status(StatusCode::OK);
 }
+
+/// On PostgreSQL orders go through the pipelined pool: if it cannot reach the database the
+/// instance is not ready, even while sea-orm's pool can.
+#[tokio::test]
+async fn readiness_needs_the_pipelined_pool_too() {
+    let app = TestApp::spawn().await;
+    if app.ctx.pipeline.is_none() {
+        eprintln!("skipped: the pipelined pool exists only on PostgreSQL");
+        return;
+    }
+    let mut broken = app.second_instance();
+    let mut ctx = broken.ctx.clone();
+    ctx.pipeline = Some(
+        gpmall_platform::pipeline::PgPipeline::new("postgres://postgres@127.0.0.1:1/test", 1)
+            .unwrap(),
+    );
+    broken.router = gpmall::app::router(ctx, &gpmall::config::Config::default());
+    let ready = broken.get("/readyz", None).await;
+    ready.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(ready.body["database"], "down");
+    app.get("/readyz", None).await.assert_status(StatusCode::OK);
+}
