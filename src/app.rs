@@ -46,7 +46,7 @@ pub async fn connect(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<S
     let db = gpmall_platform::db::connect(&url, config.db_max_connections)
         .await
         .context("connecting to the database")?;
-    let pipeline = pipeline_for(&url, config.db_max_connections)?;
+    let pipeline = pipeline_for(&url, config.db_max_connections);
     build_services(
         db,
         pipeline,
@@ -59,20 +59,25 @@ pub async fn connect(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<S
 }
 
 /// On PostgreSQL, the pool for pipelined transactions (the order path), beside sea-orm's.
-pub fn pipeline_for(url: &str, max_connections: u32) -> anyhow::Result<Option<PgPipeline>> {
+pub fn pipeline_for(url: &str, max_connections: u32) -> Option<PgPipeline> {
     if !url.starts_with("postgres") {
-        return Ok(None);
+        return None;
     }
-    if url.contains("sslmode=verify-") {
-        // tokio-postgres knows only disable, prefer and require; sea-orm checks the
-        // certificate, so orders take the statement-by-statement path instead.
-        tracing::warn!("sslmode=verify-*: orders are placed without pipelining");
-        return Ok(None);
+    // tokio-postgres knows sslmode disable, prefer and require only, and never checks a
+    // certificate; sea-orm does. With anything it cannot honour, orders take the
+    // statement-by-statement path instead of refusing to start.
+    if url.contains("sslmode=verify-") || url.contains("sslrootcert") {
+        tracing::warn!("certificate checking requested: orders are placed without pipelining");
+        return None;
     }
     let size = usize::try_from(max_connections).unwrap_or(1);
-    Ok(Some(
-        PgPipeline::new(url, size).context("configuring the PostgreSQL pipeline pool")?,
-    ))
+    match PgPipeline::new(url, size) {
+        Ok(pipeline) => Some(pipeline),
+        Err(error) => {
+            tracing::warn!(%error, "orders are placed without pipelining");
+            None
+        }
+    }
 }
 
 /// Assembles the context from parts (tests pass their own database, prefix and clock).

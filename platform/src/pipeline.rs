@@ -133,6 +133,9 @@ pub enum Txn {
 pub struct PgTxn {
     client: Option<deadpool_postgres::Object>,
     begun: bool,
+    /// A batch was sent and did not come back whole: the transaction may be aborted (where
+    /// PostgreSQL answers `COMMIT` with `ROLLBACK`, not an error), so it takes no more work.
+    broken: bool,
 }
 
 impl Txn {
@@ -152,6 +155,7 @@ impl Txn {
                 Ok(Txn::Pg(Box::new(PgTxn {
                     client: Some(client),
                     begun: false,
+                    broken: false,
                 })))
             }
             None => Ok(Txn::Sea(db.begin().await?)),
@@ -219,6 +223,11 @@ impl PgTxn {
             .client
             .as_ref()
             .ok_or_else(|| DbErr::Custom("the transaction has ended".into()))?;
+        if self.broken {
+            return Err(DbErr::Custom(
+                "an earlier batch of this transaction failed; it can only roll back".into(),
+            ));
+        }
         let mut sql: Vec<&str> = Vec::with_capacity(steps.len() + 2);
         if !self.begun {
             sql.push("BEGIN");
@@ -248,6 +257,7 @@ impl PgTxn {
             params.push(bind(statement.params(), values.unwrap_or(&[]))?);
         }
         self.begun = true;
+        self.broken = true;
         // Every request is queued on the connection when its future is first polled, and
         // `try_join_all` polls them in order: the statements reach the server in this order, in
         // as few writes as the connection can make.
@@ -267,6 +277,7 @@ impl PgTxn {
         ))
         .await
         .map_err(pg_error)?;
+        self.broken = false;
         Ok(results.into_iter().skip(lead).take(steps.len()).collect())
     }
 }
@@ -318,10 +329,20 @@ fn bind(types: &[Type], values: &[Value]) -> Result<Vec<Box<dyn ToSql + Sync + S
             values.len()
         )));
     }
+    // Each value is encoded once here, so that no parameter can fail while a batch is half
+    // sent (a step never sent would let the rest of the batch, `COMMIT` included, go through).
+    let mut scratch = bytes::BytesMut::new();
     types
         .iter()
         .zip(values)
-        .map(|(ty, value)| param(ty, value))
+        .map(|(ty, value)| {
+            let param = param(ty, value)?;
+            scratch.clear();
+            param
+                .to_sql_checked(ty, &mut scratch)
+                .map_err(|e| DbErr::Custom(format!("a {ty} parameter: {e}")))?;
+            Ok(param)
+        })
         .collect()
 }
 

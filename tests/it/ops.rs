@@ -107,3 +107,57 @@ async fn readiness_needs_the_pipelined_pool_too() {
     assert_eq!(ready.body["database"], "down");
     app.get("/readyz", None).await.assert_status(StatusCode::OK);
 }
+
+/// URLs the pipelined pool cannot honour leave orders on the sea-orm path instead of stopping
+/// the service (sea-orm checks certificates and ignores parameters tokio-postgres refuses).
+#[test]
+fn urls_the_pipelined_pool_cannot_honour_fall_back_to_sea_orm() {
+    use gpmall::app::pipeline_for;
+    assert!(pipeline_for("sqlite://./data/gpmall.db", 5).is_none());
+    assert!(pipeline_for("postgres://u@db:5432/gpmall?sslmode=verify-full", 5).is_none());
+    assert!(
+        pipeline_for(
+            "postgres://u@db:5432/gpmall?sslmode=require&sslrootcert=/ca.pem",
+            5
+        )
+        .is_none()
+    );
+    assert!(pipeline_for("postgres://u@db:5432/gpmall?statement-cache-capacity=10", 5).is_none());
+    assert!(pipeline_for("postgres://u@db:5432/gpmall?sslmode=require", 5).is_some());
+    assert!(
+        pipeline_for(
+            "postgres://u@db:5432/gpmall?options=-c%20search_path%3Dt",
+            5
+        )
+        .is_some()
+    );
+}
+
+/// After a batch fails, the transaction takes no more work: a `COMMIT` would come back as
+/// `ROLLBACK` without an error, and must not read as success.
+#[tokio::test]
+async fn a_pipelined_transaction_refuses_work_after_a_failed_batch() {
+    use gpmall_platform::pipeline::{Step, Txn};
+    use sea_orm::{DbBackend, Statement};
+    let app = TestApp::spawn().await;
+    let Some(pipeline) = app.ctx.pipeline.as_ref() else {
+        eprintln!("skipped: the pipelined pool exists only on PostgreSQL");
+        return;
+    };
+    let mut txn = Txn::begin(&app.ctx.db, Some(pipeline)).await.unwrap();
+    let fails = Step::query(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT 1 / (SELECT COUNT(*) FROM users WHERE id < 0) AS n",
+    ));
+    assert!(txn.run(vec![fails]).await.is_err());
+    let commit = txn.run_and_commit(Vec::new()).await;
+    assert!(commit.is_err(), "a failed transaction must not commit");
+    // The connection is usable again once the rollback has run.
+    let mut next = Txn::begin(&app.ctx.db, Some(pipeline)).await.unwrap();
+    let one = Step::query(Statement::from_string(
+        DbBackend::Postgres,
+        "SELECT 1::bigint AS n",
+    ));
+    let rows = next.run(vec![one]).await.unwrap();
+    assert_eq!(rows[0].rows[0].get::<i64>("n").unwrap(), 1);
+}

@@ -164,8 +164,7 @@ impl TestApp {
             ..Config::default()
         };
         let cache_prefix = format!("test:{id}:");
-        let pipeline = gpmall::app::pipeline_for(&url, options.max_connections)
-            .expect("configure the pipeline pool");
+        let pipeline = gpmall::app::pipeline_for(&url, options.max_connections);
         let services = build_services(
             db,
             pipeline,
