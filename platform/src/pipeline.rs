@@ -62,15 +62,34 @@ impl PgPipeline {
         Ok(PgPipeline { pool })
     }
 
-    /// Takes a connection (opening one if none is idle) and runs an empty query on it.
-    pub async fn ping(&self) -> Result<(), DbErr> {
-        let client = self.pool.get().await.map_err(|e| {
+    async fn client(&self) -> Result<deadpool_postgres::Object, DbErr> {
+        self.pool.get().await.map_err(|e| {
             DbErr::Conn(RuntimeErr::Internal(format!(
                 "taking a PostgreSQL connection: {e}"
             )))
-        })?;
-        client.simple_query("").await.map_err(pg_error)?;
+        })
+    }
+
+    /// Takes a connection (opening one if none is idle) and runs an empty query on it.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.client()
+            .await?
+            .simple_query("")
+            .await
+            .map_err(pg_error)?;
         Ok(())
+    }
+
+    /// Runs SQL with no parameters (its values written in as literals) without keeping a
+    /// prepared statement: parsed, planned for those values and run in one round trip.
+    pub async fn query_unprepared(&self, sql: &str) -> Result<Vec<Row>, DbErr> {
+        let rows = self
+            .client()
+            .await?
+            .query_typed(sql, &[])
+            .await
+            .map_err(pg_error)?;
+        Ok(rows.into_iter().map(Row::Pg).collect())
     }
 }
 
@@ -105,6 +124,7 @@ pub struct Outcome {
 }
 
 /// A row from either backend.
+#[derive(Debug)]
 pub enum Row {
     Sea(QueryResult),
     Pg(tokio_postgres::Row),
@@ -147,11 +167,7 @@ impl Txn {
     ) -> Result<Txn, DbErr> {
         match pipeline {
             Some(p) => {
-                let client = p.pool.get().await.map_err(|e| {
-                    DbErr::Conn(RuntimeErr::Internal(format!(
-                        "taking a PostgreSQL connection: {e}"
-                    )))
-                })?;
+                let client = p.client().await?;
                 Ok(Txn::Pg(Box::new(PgTxn {
                     client: Some(client),
                     begun: false,

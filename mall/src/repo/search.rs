@@ -30,7 +30,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use gpmall_platform::db::{query_all, query_all_unprepared, stmt};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, QueryResult, TransactionTrait, Value};
+use gpmall_platform::pipeline::{PgPipeline, Row};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait, Value};
 
 use crate::domain::search::{ALL_PRODUCTS_TERM, TOKENIZER_VERSION};
 
@@ -71,7 +72,7 @@ const INSERT_CHUNK: usize = 200;
 /// One page of matches.
 #[derive(Debug)]
 pub struct SearchPage {
-    pub rows: Vec<QueryResult>,
+    pub rows: Vec<Row>,
     /// The number of matches; a lower bound when `total_exact` is false.
     pub total: u64,
     pub total_exact: bool,
@@ -107,6 +108,7 @@ fn prefix_upper_bound(prefix: &str) -> String {
 /// rather than each run it).
 pub async fn search(
     db: &DatabaseConnection,
+    pipeline: Option<&PgPipeline>,
     filter: &SearchFilter,
     sort: SortOrder,
     limit: u64,
@@ -159,7 +161,7 @@ pub async fn search(
                 sql: filters.join(" AND "),
                 values: &filter_values,
             };
-            let best = choose_driving_term(db, terms, &filters, order_by).await?;
+            let best = choose_driving_term(db, pipeline, terms, &filters, order_by).await?;
             let others = terms
                 .iter()
                 .enumerate()
@@ -206,8 +208,8 @@ pub async fn search(
     // The page and the count go to the database side by side; searches of one catalogue
     // generation share their count.
     let count_now = || async {
-        match run(db, &count_sql, values.clone()).await?.first() {
-            Some(row) => row.try_get::<i64>("", "n"),
+        match run(db, pipeline, &count_sql, values.clone()).await?.first() {
+            Some(row) => row.get::<i64>("n"),
             None => Ok(0),
         }
     };
@@ -220,7 +222,7 @@ pub async fn search(
             None => count_now().await,
         }
     };
-    let (rows, counted) = tokio::try_join!(run(db, &page_sql, values.clone()), count)?;
+    let (rows, counted) = tokio::try_join!(run(db, pipeline, &page_sql, values.clone()), count)?;
     let counted = counted.max(0) as u64;
     let found = rows.len() as u64;
     // A short page that is not past the end ends the matches: the total is known.
@@ -238,17 +240,21 @@ pub async fn search(
     })
 }
 
-/// Runs `sql` unprepared when it has no parameters (see [`search`]), else prepared.
+/// Runs `sql` unprepared when it has no parameters (see [`search`]), else prepared. On
+/// PostgreSQL the unprepared statement goes through the pipelined pool: one round trip, where
+/// sqlx adds another when it takes the connection back.
 async fn run(
     db: &DatabaseConnection,
+    pipeline: Option<&PgPipeline>,
     sql: &str,
     values: Vec<Value>,
-) -> Result<Vec<QueryResult>, DbErr> {
-    if values.is_empty() {
-        query_all_unprepared(db, sql).await
-    } else {
-        query_all(db, stmt(db.get_database_backend(), sql, values)).await
-    }
+) -> Result<Vec<Row>, DbErr> {
+    let rows = match (values.is_empty(), pipeline) {
+        (true, Some(pipeline)) => return pipeline.query_unprepared(sql).await,
+        (true, None) => query_all_unprepared(db, sql).await?,
+        (false, _) => query_all(db, stmt(db.get_database_backend(), sql, values)).await?,
+    };
+    Ok(rows.into_iter().map(Row::Sea).collect())
 }
 
 /// The lookup of another query term (SQL `term`) for the product of posting `outer`, as the
@@ -326,6 +332,7 @@ const SAMPLE_PROBES: usize = 256;
 /// is a match.
 async fn choose_driving_term(
     db: &DatabaseConnection,
+    pipeline: Option<&PgPipeline>,
     terms: &[String],
     filters: &Filters<'_>,
     order_by: &str,
@@ -360,11 +367,17 @@ async fn choose_driving_term(
              WHERE term = {term} AND visible = TRUE LIMIT {TERM_COUNT_CAP}) x{i}) AS n{i}"
         ));
     }
-    let rows = run(db, &format!("SELECT {}", columns.join(", ")), values).await?;
+    let rows = run(
+        db,
+        pipeline,
+        &format!("SELECT {}", columns.join(", ")),
+        values,
+    )
+    .await?;
     let mut stats = Vec::with_capacity(terms.len());
     for i in 0..terms.len() {
         let get = |name: String| match rows.first() {
-            Some(row) => row.try_get::<i64>("", &name),
+            Some(row) => row.get::<i64>(&name),
             None => Ok(0),
         };
         stats.push((get(format!("m{i}"))?, get(format!("n{i}"))?));

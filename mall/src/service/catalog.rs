@@ -10,8 +10,7 @@ use gpmall_platform::pipeline::Row;
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QueryResult, QuerySelect, QueryTrait, Set, Statement,
-    TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -48,24 +47,24 @@ pub struct ProductView {
 }
 
 impl ProductView {
-    fn from_row(row: &QueryResult) -> Result<Self, sea_orm::DbErr> {
+    fn from_row(row: &Row) -> Result<Self, sea_orm::DbErr> {
         Ok(ProductView {
-            id: row.try_get("", "id")?,
-            name: row.try_get("", "name")?,
-            brand: row.try_get("", "brand")?,
-            model: row.try_get("", "model")?,
-            specification: row.try_get("", "specification")?,
-            unit: row.try_get("", "unit")?,
-            price: Money::from_fen(row.try_get("", "price_fen")?),
-            reference_price: Money::from_fen(row.try_get("", "reference_price_fen")?),
-            stock: row.try_get("", "stock")?,
-            supplier_id: row.try_get("", "supplier_id")?,
-            supplier_name: row.try_get("", "supplier_name")?,
-            enterprise_size: row.try_get("", "enterprise_size")?,
-            category: row.try_get("", "category_code")?,
-            category_name: row.try_get("", "category_name")?,
-            lead_days: row.try_get("", "lead_days")?,
-            delivery_regions: row.try_get("", "delivery_regions")?,
+            id: row.get("id")?,
+            name: row.get("name")?,
+            brand: row.get("brand")?,
+            model: row.get("model")?,
+            specification: row.get("specification")?,
+            unit: row.get("unit")?,
+            price: Money::from_fen(row.get("price_fen")?),
+            reference_price: Money::from_fen(row.get("reference_price_fen")?),
+            stock: row.get("stock")?,
+            supplier_id: row.get("supplier_id")?,
+            supplier_name: row.get("supplier_name")?,
+            enterprise_size: row.get("enterprise_size")?,
+            category: row.get("category_code")?,
+            category_name: row.get("category_name")?,
+            lead_days: row.get("lead_days")?,
+            delivery_regions: row.get("delivery_regions")?,
         })
     }
 }
@@ -200,6 +199,7 @@ pub async fn search_products(ctx: &Ctx, params: &SearchParams) -> Result<SearchR
     let catalogue_state = generation.map(|g| format!("{}{g}", ctx.cache.namespace()));
     let found = crate::repo::search::search(
         &ctx.db,
+        ctx.pipeline.as_ref(),
         &filter,
         sort,
         page.per_page,
@@ -252,7 +252,7 @@ pub async fn get_listed_product(ctx: &Ctx, id: i64) -> Result<ProductView, ApiEr
     )
     .await?
     .ok_or_else(|| ApiError::not_found("product"))?;
-    let view = ProductView::from_row(&row)?;
+    let view = ProductView::from_row(&Row::Sea(row))?;
     if let Ok(json) = serde_json::to_string(&view) {
         ctx.cache
             .set(&key, &json, ctx.settings.catalog_cache_ttl)
