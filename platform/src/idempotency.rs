@@ -66,7 +66,8 @@ pub async fn claim<C: ConnectionTrait>(
         .query_one_raw(existing_statement(backend, user_id, key))
         .await?
         .map(Row::Sea);
-    settle_existing(existing.as_ref(), request_hash)
+    let (status, body) = settle_existing(existing.as_ref(), request_hash)?;
+    Ok(Claim::Replay { status, body })
 }
 
 /// `INSERT … ON CONFLICT DO NOTHING` of the key: one row affected when the key is new.
@@ -108,9 +109,12 @@ pub fn existing_statement(backend: DbBackend, user_id: i64, key: &str) -> Statem
         .build(backend)
 }
 
-/// What a retried key means, from the row `existing_statement` read: the stored response for
-/// the same body, 422 for another body, 409 while the first request is still running.
-pub fn settle_existing(existing: Option<&Row>, request_hash: &str) -> Result<Claim, ApiError> {
+/// What a retried key means, from the row `existing_statement` read: the stored status and
+/// body for the same request, 422 for another body, 409 while the first is still running.
+pub fn settle_existing(
+    existing: Option<&Row>,
+    request_hash: &str,
+) -> Result<(u16, String), ApiError> {
     let existing = existing.ok_or_else(|| ApiError::internal("idempotency row vanished"))?;
     let stored_hash: String = existing.get("request_hash")?;
     if stored_hash != request_hash {
@@ -126,10 +130,10 @@ pub fn settle_existing(existing: Option<&Row>, request_hash: &str) -> Result<Cla
             "a request with this Idempotency-Key is still being processed; retry shortly",
         ));
     }
-    Ok(Claim::Replay {
-        status: u16::try_from(status).map_err(ApiError::internal)?,
-        body: existing.get("response_body")?,
-    })
+    Ok((
+        u16::try_from(status).map_err(ApiError::internal)?,
+        existing.get("response_body")?,
+    ))
 }
 
 pub async fn complete<C: ConnectionTrait>(

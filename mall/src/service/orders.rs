@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, stmt};
-use gpmall_platform::idempotency::{self, Claim};
+use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::pipeline::{Outcome, Row, Step, Txn};
@@ -142,10 +142,6 @@ pub async fn place(
     let mut txn = Txn::begin(&ctx.db, ctx.pipeline.as_ref()).await?;
     let backend = txn.backend();
     let direct = quantities(input.lines.iter().map(|l| (l.product_id, l.quantity)))?;
-    let restriction = ctx.settings.payment_restriction_days.and_then(|days| {
-        contracts::ordering_restriction_statement(backend, actor.org_id, ctx.clock.today(), days)
-            .map(|s| (s, days))
-    });
     let mut steps = vec![Step::execute(idempotency::claim_statement(
         backend,
         actor.user_id,
@@ -153,9 +149,16 @@ pub async fn place(
         &request_hash,
         now,
     ))];
-    if let Some((statement, _)) = &restriction {
-        steps.push(Step::query(statement.clone()));
-    }
+    let restriction_days = ctx.settings.payment_restriction_days.and_then(|days| {
+        let statement = contracts::ordering_restriction_statement(
+            backend,
+            actor.org_id,
+            ctx.clock.today(),
+            days,
+        )?;
+        steps.push(Step::query(statement));
+        Some(days)
+    });
     steps.push(Step::query(if input.from_cart {
         cart::lines_statement(backend, actor.user_id)
     } else {
@@ -176,17 +179,14 @@ pub async fn place(
             ))])
             .await?;
         let row = existing.first().and_then(|o| o.rows.first());
-        let Claim::Replay { status, body } = idempotency::settle_existing(row, &request_hash)?
-        else {
-            return Err(ApiError::internal("idempotency row vanished"));
-        };
+        let (status, body) = idempotency::settle_existing(row, &request_hash)?;
         return Ok(PlacementResponse {
             status,
             body,
             replayed: true,
         });
     }
-    if let Some((_, days)) = restriction
+    if let Some(days) = restriction_days
         && let Some(row) = next(&mut read)?.rows.first()
     {
         return Err(
@@ -229,8 +229,9 @@ pub async fn place(
     }
     let limits = catalog::limits_from_rows(&limit_rows)?;
     let mut grand_total = Money::ZERO;
-    for (supplier_id, lines) in &by_supplier {
-        let total = order_total(lines)?;
+    let mut drafts = Vec::with_capacity(by_supplier.len());
+    for (supplier_id, lines) in by_supplier {
+        let total = order_total(&lines)?;
         let codes: Vec<String> = lines.iter().map(|l| l.category_code.clone()).collect();
         let limits = catalog::limits_in_force(ctx, &codes, &limits);
         check_direct_purchase(total, &limits).map_err(|e| {
@@ -252,10 +253,6 @@ pub async fn place(
         grand_total = grand_total
             .checked_add(total)
             .ok_or_else(|| ApiError::validation("order total overflows"))?;
-    }
-    let mut drafts = Vec::with_capacity(by_supplier.len());
-    for (supplier_id, lines) in by_supplier {
-        let total = order_total(&lines)?;
         let order_no = format!(
             "GP{}{}",
             ctx.clock.today().format("%Y%m%d"),
