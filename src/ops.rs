@@ -11,6 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use gpmall_platform::cache::CacheHealth;
+use gpmall_platform::i18n::Lang;
 use gpmall_platform::{ApiError, Ctx};
 use serde_json::json;
 
@@ -82,10 +83,25 @@ pub async fn track_metrics(request: Request, next: Next) -> Response {
     response
 }
 
-/// Gives API errors produced outside our handlers (405, 413, 408 …) our error body.
+/// Gives API errors produced outside our handlers (405, 413, 408 …) our error body, and our
+/// own errors their message in the language `Accept-Language` asks for.
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
+    let lang = request
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language);
     let response = next.run(request).await;
+    if let Some(lang) = lang.filter(|l| *l != Lang::En)
+        && let Some(error) = response.extensions().get::<ApiError>()
+        && error.is_localized()
+    {
+        let mut localized = error.clone();
+        localized.message = error.message_in(lang);
+        localized.text = None;
+        return localized.into_response();
+    }
     let status = response.status();
     let has_body_type = response.headers().contains_key(header::CONTENT_TYPE);
     if !is_api || has_body_type || !(status.is_client_error() || status.is_server_error()) {

@@ -1,5 +1,7 @@
 //! The one API error type: a stable machine code, a message that says what to fix, optional
-//! details, and the HTTP status. 5xx never show internals; they are logged instead.
+//! details, and the HTTP status. The message is a locale [`Text`], so a page shows it in its
+//! own language and the API in the one `Accept-Language` asks for (English by default). 5xx
+//! never show internals; they are logged instead.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -7,14 +9,19 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::i18n::{Lang, Text, Tr};
+
 pub type ApiResult<T> = Result<T, ApiError>;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
+    /// The message in English, for logs and API clients that ask for no language.
     pub message: String,
     pub details: Option<Value>,
+    /// The message as a locale text, when it has one; otherwise `message` is all there is.
+    pub text: Option<Box<Text>>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -38,7 +45,33 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            text: None,
         }
+    }
+
+    /// An error whose message comes from the locale files: `text.key` with its arguments.
+    pub fn say(status: StatusCode, code: &'static str, text: Text) -> Self {
+        ApiError::new(status, code, String::new()).with_text(text)
+    }
+
+    /// Replaces the message with a locale text (the English rendering becomes `message`).
+    pub fn with_text(mut self, text: Text) -> Self {
+        self.message = Tr::new(Lang::En).render(&text);
+        self.text = Some(Box::new(text));
+        self
+    }
+
+    /// The message in `lang`: the locale text when there is one, else the English message.
+    pub fn message_in(&self, lang: Lang) -> String {
+        match &self.text {
+            Some(text) => Tr::new(lang).render(text),
+            None => self.message.clone(),
+        }
+    }
+
+    /// Whether the message exists in every language (it comes from the locale files).
+    pub fn is_localized(&self) -> bool {
+        self.text.is_some()
     }
 
     pub fn with_details(mut self, details: Value) -> Self {
@@ -73,12 +106,16 @@ impl ApiError {
     }
 
     /// Also used for objects that exist but belong to another tenant, so ids cannot be probed.
+    /// `what` names the kind of object in English ("budget line"); the locale key
+    /// `not_found.budget_line` names it in each language.
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "NOT_FOUND",
-            format!("{what} not found"),
-        )
+        let key = format!("not_found.{}", what.replace(' ', "_"));
+        let text = if Tr::new(Lang::En).find(&key).is_some() {
+            Text::new(key)
+        } else {
+            Text::new("not_found.generic")
+        };
+        Self::say(StatusCode::NOT_FOUND, "NOT_FOUND", text)
     }
 
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
@@ -132,8 +169,20 @@ impl IntoResponse for ApiError {
 }
 
 impl From<sea_orm::DbErr> for ApiError {
+    /// A unique constraint the service did not expect to hit (two requests racing to create the
+    /// same thing) is a conflict the client can act on, never a 500.
     fn from(error: sea_orm::DbErr) -> Self {
-        ApiError::internal(error)
+        match error.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => {
+                tracing::info!(%detail, "unique constraint refused a write");
+                ApiError::say(
+                    StatusCode::CONFLICT,
+                    "ALREADY_EXISTS",
+                    Text::new("msg.already_exists"),
+                )
+            }
+            _ => ApiError::internal(error),
+        }
     }
 }
 
@@ -317,5 +366,9 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "this issuer's letter number is already registered",
     ),
     ("CART_EMPTY", "the cart has nothing to order"),
+    (
+        "ALREADY_EXISTS",
+        "the same thing was created at the same moment by another request; reload and check",
+    ),
     ("INTERNAL", "an internal error; it was logged"),
 ];

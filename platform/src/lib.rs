@@ -11,6 +11,7 @@ pub mod db;
 pub mod entity;
 pub mod error;
 pub mod extract;
+pub mod i18n;
 pub mod idempotency;
 pub mod identity;
 pub mod money;

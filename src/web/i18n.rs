@@ -1,164 +1,18 @@
-//! Interface text in Simplified Chinese (the default) and English. The strings live in
-//! `locales/*.toml`, are embedded in the binary and parsed once; templates ask a `Tr` for them.
+//! Interface text in Simplified Chinese (the default) and English: the locale tables live in the
+//! platform crate (service errors are rendered from them too); this module keeps the checks
+//! that every template and stored value has its text.
 
-use std::collections::HashMap;
-use std::fmt::Display;
-use std::sync::OnceLock;
+pub use gpmall_platform::i18n::{Lang, Tr};
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Asia::Shanghai;
-
-const ZH_CN_SOURCE: &str = include_str!("../../locales/zh-CN.toml");
-const EN_SOURCE: &str = include_str!("../../locales/en.toml");
-
-/// The languages the pages come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    ZhCn,
-    En,
-}
-
-impl Lang {
-    /// The BCP 47 tag, used in `<html lang>` and in the `lang` cookie.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::ZhCn => "zh-CN",
-            Lang::En => "en",
-        }
-    }
-
-    /// Accepts the tag or the short form used in `/lang/{zh|en}`.
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s {
-            "zh" | "zh-CN" | "zh-cn" => Some(Lang::ZhCn),
-            "en" | "en-US" | "en-GB" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    fn source(self) -> &'static str {
-        match self {
-            Lang::ZhCn => ZH_CN_SOURCE,
-            Lang::En => EN_SOURCE,
-        }
-    }
-}
-
-pub type Table = HashMap<String, String>;
-
-/// Parses a locale file into flat `a.b.c → text` pairs (dotted TOML keys are nested tables).
-pub fn parse_locale(source: &str) -> Result<Table, String> {
-    let root: toml::Table = toml::from_str(source).map_err(|e| e.to_string())?;
-    let mut out = Table::new();
-    flatten("", root, &mut out)?;
-    Ok(out)
-}
-
-fn flatten(prefix: &str, table: toml::Table, out: &mut Table) -> Result<(), String> {
-    for (key, value) in table {
-        let full = if prefix.is_empty() {
-            key
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value {
-            toml::Value::String(text) => {
-                out.insert(full, text);
-            }
-            toml::Value::Table(inner) => flatten(&full, inner, out)?,
-            other => {
-                return Err(format!(
-                    "{full}: expected text, found a {}",
-                    other.type_str()
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-fn table(lang: Lang) -> &'static Table {
-    static ZH_CN: OnceLock<Table> = OnceLock::new();
-    static EN: OnceLock<Table> = OnceLock::new();
-    let cell = match lang {
-        Lang::ZhCn => &ZH_CN,
-        Lang::En => &EN,
-    };
-    cell.get_or_init(|| {
-        parse_locale(lang.source()).unwrap_or_else(|error| {
-            // The unit tests parse both files, so this only happens to a broken build.
-            tracing::error!(lang = lang.code(), %error, "locale file does not parse");
-            Table::new()
-        })
-    })
-}
-
-/// The translator handed to every template: `{{ tr.t("nav.search") }}`.
-#[derive(Clone, Copy)]
-pub struct Tr {
-    lang: Lang,
-    table: &'static Table,
-}
-
-impl Tr {
-    pub fn new(lang: Lang) -> Self {
-        Tr {
-            lang,
-            table: table(lang),
-        }
-    }
-
-    pub fn lang_code(&self) -> &'static str {
-        self.lang.code()
-    }
-
-    pub fn is_en(&self) -> bool {
-        self.lang == Lang::En
-    }
-
-    /// The text for `key`; the key itself when missing, so a gap is visible rather than blank.
-    pub fn t<'a>(&self, key: &'a str) -> &'a str {
-        self.table.get(key).map_or(key, String::as_str)
-    }
-
-    /// The text for `key` if the locale has it.
-    pub fn find(&self, key: &str) -> Option<&'static str> {
-        self.table.get(key).map(String::as_str)
-    }
-
-    /// The text for `key` with `{}` replaced by `value`.
-    pub fn f(&self, key: &str, value: impl Display) -> String {
-        self.t(key).replace("{}", &value.to_string())
-    }
-
-    /// The label of a stored value such as an order status: `group.value`, else the value.
-    pub fn of<'a>(&self, group: &str, value: &'a str) -> &'a str {
-        self.find(&format!("{group}.{value}")).unwrap_or(value)
-    }
-
-    /// A timestamp as a Chongqing wall-clock time.
-    pub fn datetime(&self, at: &DateTime<Utc>) -> String {
-        at.with_timezone(&Shanghai)
-            .format("%Y-%m-%d %H:%M")
-            .to_string()
-    }
-
-    /// Picks the Chinese or the English name of a catalogue entry.
-    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
-        if self.is_en() && !en.is_empty() {
-            en
-        } else {
-            zh
-        }
-    }
-}
+#[cfg(test)]
+use gpmall_platform::i18n::parse_locale;
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use chrono::Utc;
 
     const LANGS: [Lang; 2] = [Lang::ZhCn, Lang::En];
 

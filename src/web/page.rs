@@ -44,7 +44,7 @@ impl Problem {
             title: tr
                 .find(&format!("error.{}", error.code))
                 .unwrap_or_else(|| tr.t("error.generic")),
-            detail: error.message.clone(),
+            detail: error.message_in(tr.lang()),
         }
     }
 }
