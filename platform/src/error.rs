@@ -93,11 +93,26 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", message)
     }
 
+    /// 400 `VALIDATION_FAILED` with a locale text saying what to fix.
+    pub fn invalid(text: Text) -> Self {
+        Self::say(StatusCode::BAD_REQUEST, "VALIDATION_FAILED", text)
+    }
+
+    /// 403 `FORBIDDEN` with a locale text saying who may do this.
+    pub fn refused(text: Text) -> Self {
+        Self::say(StatusCode::FORBIDDEN, "FORBIDDEN", text)
+    }
+
+    /// 409 under `code` with a locale text.
+    pub fn conflicting(code: &'static str, text: Text) -> Self {
+        Self::say(StatusCode::CONFLICT, code, text)
+    }
+
     pub fn unauthenticated() -> Self {
-        Self::new(
+        Self::say(
             StatusCode::UNAUTHORIZED,
             "UNAUTHENTICATED",
-            "log in first: send `Authorization: Bearer <token>` from POST /api/v1/auth/login",
+            Text::new("msg.unauthenticated"),
         )
     }
 

@@ -182,6 +182,7 @@ impl Tr {
                 Arg::Plain(value) => value.clone(),
                 Arg::Key(key) => self.t(key).to_owned(),
                 Arg::Money(amount) => amount.grouped(),
+                Arg::Named { zh, en } => self.pick(zh, en).to_owned(),
             };
             out = out.replace(&format!("{{{name}}}"), &value);
         }
@@ -189,8 +190,8 @@ impl Tr {
     }
 
     /// An amount as people read it: `¥63,995,000.00`.
-    pub fn money(&self, amount: Money) -> String {
-        amount.grouped()
+    pub fn money(&self, amount: impl AnAmount) -> String {
+        amount.amount().grouped()
     }
 
     /// A timestamp as a Chongqing wall-clock time.
@@ -210,6 +211,23 @@ impl Tr {
     }
 }
 
+/// An amount, or a reference to one however deep (templates hand over `&&Money`).
+pub trait AnAmount {
+    fn amount(&self) -> Money;
+}
+
+impl AnAmount for Money {
+    fn amount(&self) -> Money {
+        *self
+    }
+}
+
+impl<T: AnAmount + ?Sized> AnAmount for &T {
+    fn amount(&self) -> Money {
+        (**self).amount()
+    }
+}
+
 /// A message to show a person: a locale key and its named arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Text {
@@ -226,6 +244,8 @@ pub enum Arg {
     Key(String),
     /// An amount, shown with the yuan sign and thousands separators.
     Money(Money),
+    /// A name that has a Chinese and an English form (a catalogue category).
+    Named { zh: String, en: String },
 }
 
 impl Text {
@@ -245,6 +265,23 @@ impl Text {
     /// Adds an argument that is itself a locale key.
     pub fn key_arg(mut self, name: &'static str, key: impl Into<String>) -> Self {
         self.args.push((name, Arg::Key(key.into())));
+        self
+    }
+
+    /// Adds a name that has a Chinese and an English form.
+    pub fn named(
+        mut self,
+        name: &'static str,
+        zh: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        self.args.push((
+            name,
+            Arg::Named {
+                zh: zh.into(),
+                en: en.into(),
+            },
+        ));
         self
     }
 

@@ -1,4 +1,6 @@
-//! The operator's review queue: pending products, oldest first, to approve or reject with a reason.
+//! The operator's review queue: pending products, oldest first, to approve or reject with a
+//! reason; and listed products whose price change beyond the monitoring threshold waits for a
+//! decision (a held rise, or a cut already on sale).
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -25,6 +27,9 @@ struct ReviewPage {
     total: u64,
     page: u64,
     pages: u64,
+    /// Price changes waiting for a decision (the first page; they are few).
+    price_changes: Vec<ListingView>,
+    price_changes_total: u64,
     /// The product whose rejection was refused, with the reason as typed.
     rejecting: Option<(i64, String)>,
 }
@@ -56,6 +61,10 @@ async fn render(
     let queue = catalog::review_queue(ctx, user, request)
         .await
         .or_fail(page)?;
+    let first = PageRequest::parse(None, Some(PER_PAGE)).or_fail(page)?;
+    let price_changes = catalog::price_review_queue(ctx, user, first)
+        .await
+        .or_fail(page)?;
     let template = ReviewPage {
         tr: page.tr,
         layout: page.layout_with(error.as_ref()),
@@ -63,6 +72,8 @@ async fn render(
         pages: queue.total.div_ceil(PER_PAGE),
         page: queue.page,
         listings: queue.items,
+        price_changes_total: price_changes.total,
+        price_changes: price_changes.items,
         rejecting,
     };
     Ok(respond(template, error.as_ref()))
@@ -84,7 +95,7 @@ pub struct DecisionForm {
     reason: String,
 }
 
-/// `POST /review/{id}/{approve|reject}`.
+/// `POST /review/{id}/{approve|reject|price_approve|price_reject}`.
 pub async fn decide(
     State(ctx): State<Ctx>,
     page: Page,
@@ -93,13 +104,27 @@ pub async fn decide(
 ) -> PageResult {
     let user = page.submitter(&form.csrf)?;
     let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
-    let (action, done) = match verb.as_str() {
-        "approve" => (ReviewAction::Approve, "product_approved"),
-        "reject" => (ReviewAction::Reject, "product_rejected"),
+    let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    let (outcome, done) = match verb.as_str() {
+        "approve" => (
+            catalog::review_product(&ctx, user, id, ReviewAction::Approve, reason).await,
+            "product_approved",
+        ),
+        "reject" => (
+            catalog::review_product(&ctx, user, id, ReviewAction::Reject, reason).await,
+            "product_rejected",
+        ),
+        "price_approve" => (
+            catalog::review_price_change(&ctx, user, id, true, reason).await,
+            "price_approved",
+        ),
+        "price_reject" => (
+            catalog::review_price_change(&ctx, user, id, false, reason).await,
+            "price_rejected",
+        ),
         _ => return Err(page.fail(ApiError::not_found("review action"))),
     };
-    let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
-    match catalog::review_product(&ctx, user, id, action, reason).await {
+    match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/review?done={done}")).into_response()),
         Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
             render(&ctx, &page, None, Some((id, form.reason)), Some(error)).await

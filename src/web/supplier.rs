@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect};
 use gpmall_mall::domain::product::{ProductStatus, ReviewAction};
-use gpmall_mall::service::catalog::{self, ListingView, NewProduct, ProductChange};
+use gpmall_mall::service::catalog::{self, ListingView, NewProduct, PriceOutcome, ProductChange};
 use gpmall_platform::pagination::PageRequest;
 use gpmall_platform::{ApiError, Ctx};
 use serde::Deserialize;
@@ -89,13 +89,29 @@ struct SupplierProductsPage {
     change: Option<(i64, ChangeForm)>,
     page: u64,
     pages: u64,
+    /// What a price change does, with this deployment's threshold and window.
+    price_rule: String,
+}
+
+/// The price-monitoring rule in words.
+fn price_rule(ctx: &Ctx, tr: Tr) -> String {
+    let percent =
+        (ctx.settings.price_change_flag_ratio * rust_decimal::Decimal::ONE_HUNDRED).normalize();
+    super::settlement::fill(
+        tr,
+        "supplier.price_rule",
+        &[
+            ("percent", &percent),
+            ("days", &ctx.settings.price_change_window_days),
+        ],
+    )
 }
 
 impl SupplierProductsPage {
     fn price_value(&self, listing: &ListingView) -> String {
         match &self.change {
             Some((id, form)) if *id == listing.id => form.price.clone(),
-            _ => listing.price.to_string(),
+            _ => listing.proposed_price.unwrap_or(listing.price).to_string(),
         }
     }
 
@@ -146,6 +162,7 @@ async fn render(ctx: &Ctx, page: &Page, rendering: Rendering) -> PageResult {
             .collect(),
         form: rendering.form,
         change: rendering.change,
+        price_rule: price_rule(ctx, page.tr),
     };
     Ok(respond(template, rendering.error.as_ref()))
 }
@@ -216,7 +233,14 @@ pub async fn change(
         Err(error) => Err(error),
     };
     match outcome {
-        Ok(_) => Ok(Redirect::to("/supplier/products?done=product_changed").into_response()),
+        Ok(changed) => {
+            let done = match changed.price_outcome {
+                PriceOutcome::Held => "product_price_held",
+                PriceOutcome::OnSaleUnderReview => "product_price_cut_reviewed",
+                PriceOutcome::OnSale | PriceOutcome::Unchanged => "product_changed",
+            };
+            Ok(Redirect::to(&format!("/supplier/products?done={done}")).into_response())
+        }
         Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
             let rendering = Rendering {
                 form: NewProductForm::blank(),

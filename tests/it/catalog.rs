@@ -248,7 +248,7 @@ async fn listing_price_above_reference_is_refused() {
         r.body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("5000.00")
+            .contains("¥5,000.00")
     );
     assert_eq!(
         app.scalar("SELECT COUNT(*) FROM products WHERE name = '贵的电脑'")
@@ -258,64 +258,45 @@ async fn listing_price_above_reference_is_refused() {
 }
 
 #[tokio::test]
-async fn price_changes_are_kept_and_large_ones_go_back_to_review() {
+async fn a_large_cut_is_on_sale_at_once_and_a_rejection_restores_the_price() {
     let app = TestApp::spawn().await;
     let id = app
         .listed_product("supplier2", "1000.00", 50, "A02010105")
         .await;
     let supplier = app.login("supplier2").await;
-    let patch = |supplier: String, body: serde_json::Value| {
-        let app = &app;
-        async move {
-            app.request(
-                Method::PATCH,
-                &format!("/api/v1/supplier/products/{id}"),
-                Some(&supplier),
-                Some(&body),
-                &[],
-            )
-            .await
-        }
-    };
-    // A 10% cut stays listed.
-    let r = patch(supplier.clone(), json!({"price": "900.00"})).await;
+    // A 10% cut stays listed and needs no review.
+    let r = app
+        .patch_product(&supplier, id, json!({"price": "900.00"}))
+        .await;
     r.assert_status(StatusCode::OK);
     assert_eq!(r.body["status"], "listed");
     assert_eq!(r.body["price_flagged"], false);
-    // The search cache sees the new price.
-    let page = app
-        .get(&format!("/api/v1/catalog/products/{id}"), None)
-        .await;
-    assert_eq!(page.body["price"], "900.00");
-    // A further cut to 750 is 25% below the price at the start of the window: held for review.
+    assert_eq!(r.body["price_outcome"], "on_sale");
+    assert_eq!(app.listed_price(id).await.as_deref(), Some("900.00"));
+    // A further cut to 750 is 25% below the price at the start of the window: on sale at once
+    // (a buyer only gains) and sent to the operator.
     app.clock.advance(chrono::Duration::days(3));
     let supplier = app.login("supplier2").await;
-    let r = patch(supplier.clone(), json!({"price": "750.00"})).await;
+    let r = app
+        .patch_product(&supplier, id, json!({"price": "750.00"}))
+        .await;
     r.assert_status(StatusCode::OK);
-    assert_eq!(r.body["status"], "pending");
-    assert_eq!(r.body["price_flagged"], true);
-    assert!(
-        r.body["status_reason"]
-            .as_str()
-            .unwrap()
-            .contains("1000.00")
-    );
-    app.get(&format!("/api/v1/catalog/products/{id}"), None)
-        .await
-        .assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(r.body["status"], "listed");
+    assert_eq!(r.body["price_outcome"], "on_sale_under_review");
+    assert_eq!(r.body["price_before_review"], "900.00");
+    assert_eq!(app.listed_price(id).await.as_deref(), Some("750.00"));
     let history = app
         .get(
             &format!("/api/v1/supplier/products/{id}/price-history"),
             Some(&supplier),
         )
         .await;
-    history.assert_status(StatusCode::OK);
     let changes = history.body.as_array().unwrap();
     assert_eq!(changes.len(), 2);
     assert_eq!(changes[0]["new_price"], "750.00");
     assert_eq!(changes[1]["old_price"], "1000.00");
     // Raising the price above the reference is refused and changes nothing.
-    patch(supplier.clone(), json!({"price": "1000.01"}))
+    app.patch_product(&supplier, id, json!({"price": "1000.01"}))
         .await
         .assert_error(StatusCode::BAD_REQUEST, "PRICE_ABOVE_REFERENCE");
     assert_eq!(
@@ -323,6 +304,63 @@ async fn price_changes_are_kept_and_large_ones_go_back_to_review() {
             .await,
         75_000
     );
+    // The operator sees it in the price queue; a rejection needs a reason, then restores 900.
+    let operator = app.login("operator").await;
+    let queue = app
+        .get("/api/v1/review/price-changes", Some(&operator))
+        .await;
+    queue.assert_status(StatusCode::OK);
+    assert_eq!(queue.body["items"][0]["id"], id);
+    let path = format!("/api/v1/review/products/{id}/price/reject");
+    app.post(&path, Some(&operator), &json!({}))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    let rejected = app
+        .post(
+            &path,
+            Some(&operator),
+            &json!({"reason": "降价幅度异常，请核实"}),
+        )
+        .await;
+    rejected.assert_status(StatusCode::OK);
+    assert_eq!(rejected.body["price"], "900.00");
+    assert_eq!(rejected.body["price_flagged"], false);
+    assert_eq!(rejected.body["price_review_note"], "降价幅度异常，请核实");
+    assert_eq!(app.listed_price(id).await.as_deref(), Some("900.00"));
+    // Nothing is left to review: a second decision is a conflict.
+    app.post(&path, Some(&operator), &json!({"reason": "again"}))
+        .await
+        .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+}
+
+#[tokio::test]
+async fn a_large_rise_waits_for_review_while_the_old_price_stays_on_sale() {
+    let app = TestApp::spawn().await;
+    let id = app
+        .listed_product("supplier2", "1000.00", 50, "A02010105")
+        .await;
+    app.set_reference_price("supplier2", id, "2000.00").await;
+    let supplier = app.login("supplier2").await;
+    let r = app
+        .patch_product(&supplier, id, json!({"price": "1300.00"}))
+        .await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.body["price_outcome"], "held");
+    assert_eq!(r.body["price"], "1000.00");
+    assert_eq!(r.body["proposed_price"], "1300.00");
+    // Buyers still see and pay the old price.
+    assert_eq!(app.listed_price(id).await.as_deref(), Some("1000.00"));
+    // A supplier may not decide its own price review.
+    let own = format!("/api/v1/review/products/{id}/price/approve");
+    app.post(&own, Some(&supplier), &json!({}))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
+    let operator = app.login("operator").await;
+    let approved = app.post(&own, Some(&operator), &json!({})).await;
+    approved.assert_status(StatusCode::OK);
+    assert_eq!(approved.body["price"], "1300.00");
+    assert_eq!(approved.body["proposed_price"], serde_json::Value::Null);
+    assert_eq!(app.listed_price(id).await.as_deref(), Some("1300.00"));
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Placing orders within budget, stock and limits; idempotency; the lifecycle with acceptance.
 
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::support::{Options, TestApp};
@@ -269,7 +269,28 @@ async fn a_total_above_the_category_limit_names_the_limit_and_the_method() {
     assert_eq!(over.body["error"]["details"]["category"], "A02010105");
     let message = over.body["error"]["message"].as_str().unwrap();
     assert!(
-        message.contains("500000.00") && message.contains("集中采购机构"),
+        message.contains("¥500,000.00") && message.contains("central purchasing agency"),
+        "{message}"
+    );
+    // In Chinese when asked, naming the category and the supplier by name, never by code or id.
+    let chinese = app
+        .request(
+            Method::POST,
+            "/api/v1/orders",
+            Some(&buyer),
+            Some(&order_body(line, &[(product, 6)])),
+            &[
+                ("idempotency-key", "over-zh"),
+                ("accept-language", "zh-CN,zh;q=0.9"),
+            ],
+        )
+        .await;
+    let message = chinese.body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("¥500,000.00")
+            && message.contains("集中采购机构")
+            && message.contains("台式计算机")
+            && !message.contains("A02010105"),
         "{message}"
     );
 }

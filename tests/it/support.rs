@@ -312,6 +312,34 @@ impl TestApp {
             .expect("budget line visible")
     }
 
+    /// A supplier's change to its product.
+    pub async fn patch_product(&self, token: &str, id: i64, body: Value) -> TestResponse {
+        self.request(
+            Method::PATCH,
+            &format!("/api/v1/supplier/products/{id}"),
+            Some(token),
+            Some(&body),
+            &[],
+        )
+        .await
+    }
+
+    /// The price buyers see on the product page, `None` when it is not on sale.
+    pub async fn listed_price(&self, id: i64) -> Option<String> {
+        let page = self
+            .get(&format!("/api/v1/catalog/products/{id}"), None)
+            .await;
+        page.body["price"].as_str().map(str::to_owned)
+    }
+
+    /// Raises a product's reference market price (the supplier's own change).
+    pub async fn set_reference_price(&self, supplier: &str, id: i64, reference: &str) {
+        let token = self.login(supplier).await;
+        self.patch_product(&token, id, json!({"reference_price": reference}))
+            .await
+            .assert_status(StatusCode::OK);
+    }
+
     pub async fn place_order(&self, token: &str, key: &str, body: &Value) -> TestResponse {
         self.request(
             Method::POST,

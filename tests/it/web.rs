@@ -426,7 +426,7 @@ async fn an_over_budget_checkout_says_the_budget_line_is_short() {
     page.assert_status(StatusCode::CONFLICT)
         .assert_shows("data-code=\"BUDGET_EXCEEDED\"")
         .assert_shows("预算指标余额不足，无法下单")
-        .assert_shows("has 100.00 remaining, less than the order total")
+        .assert_shows("余额 ¥100.00，不足以支付订单金额")
         // The form keeps what was typed and the line chosen, and the cart is untouched.
         .assert_shows("重庆市江北区建新北路 1 号</textarea>")
         .assert_shows(&format!("value=\"{small_line}\" selected"))
@@ -471,7 +471,7 @@ async fn a_checkout_above_the_direct_purchase_limit_names_the_limit() {
         .await;
     page.assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_shows("超过该品目的直购限额")
-        .assert_shows("direct-purchase limit for category");
+        .assert_shows("的商城直购限额 ¥500,000.00，请改用委托集中采购机构代理采购");
     assert_eq!(app.scalar("SELECT COUNT(*) FROM orders").await, 0);
 }
 
@@ -564,7 +564,7 @@ async fn a_supplier_lists_a_product_the_operator_approves_it_and_the_price_chang
         )
         .await
         .assert_status(StatusCode::BAD_REQUEST)
-        .assert_shows("a reason is required to reject");
+        .assert_shows("驳回或下架须说明理由");
     operator
         .submit(&format!("/review/{id}/approve"), &[("csrf", &csrf_op)])
         .await
@@ -577,10 +577,10 @@ async fn a_supplier_lists_a_product_the_operator_approves_it_and_the_price_chang
             &[("csrf", &csrf), ("price", "1099.00"), ("stock", "55")],
         )
         .await;
-    changed.assert_shows("商品已更新").assert_shows("¥1099.00");
+    changed.assert_shows("商品已更新").assert_shows("¥1,099.00");
     let product_page = Browser::new(&app).get(&format!("/products/{id}")).await;
     product_page
-        .assert_shows("¥1099.00")
+        .assert_shows("¥1,099.00")
         .assert_shows("55 台")
         .assert_shows("登录后购买");
 

@@ -98,7 +98,7 @@ async fn the_buyer_pays_and_publishes_its_contract_through_the_pages() {
         .assert_shows("本单位合同")
         .assert_shows(&number)
         .assert_shows(supplier1_name())
-        .assert_shows("¥100000.00")
+        .assert_shows("¥100,000.00")
         .assert_shows("履行中")
         .assert_shows("须于 2026-03-04 前公开")
         .assert_shows(&format!("action=\"/contracts/{id}/publish\""))
@@ -157,8 +157,8 @@ async fn the_buyer_pays_and_publishes_its_contract_through_the_pages() {
         .await;
     paid.assert_status(StatusCode::OK)
         .assert_shows("付款已登记")
-        .assert_shows("¥40000.00")
-        .assert_shows("¥60000.00");
+        .assert_shows("¥40,000.00")
+        .assert_shows("¥60,000.00");
     let after = app
         .get(
             &format!("/api/v1/contracts/{id}"),
@@ -175,7 +175,7 @@ async fn the_buyer_pays_and_publishes_its_contract_through_the_pages() {
         .assert_shows(&number)
         .assert_shows("2026-04-01")
         .assert_shows("30 天后到期")
-        .assert_shows("¥60000.00");
+        .assert_shows("¥60,000.00");
 
     // Publication, from the list.
     let published = buyer
@@ -314,7 +314,7 @@ async fn the_supplier_sees_what_is_owed_and_sets_its_collection_account() {
         .await
         .assert_status(StatusCode::OK)
         .assert_shows("2026-04-01")
-        .assert_shows("¥5000.00")
+        .assert_shows("¥5,000.00")
         .assert_lacks("/payments\"")
         .assert_shows("href=\"/supplier/account\"");
     supplier
@@ -578,7 +578,7 @@ async fn both_parties_see_an_overdue_payment_warning_until_it_is_paid() {
     buyer
         .get("/contracts")
         .await
-        .assert_shows("¥2000.00")
+        .assert_shows("¥2,000.00")
         .assert_shows("¥10.00"); // 2000 × 0.05% × 10 days
     buyer
         .get("/payments-due")
@@ -708,7 +708,7 @@ async fn a_supplier_registers_a_signed_guarantee_letter_on_the_page() {
         .assert_shows("保函验签通过，已登记")
         .assert_shows("BH-WEB-001")
         .assert_shows(DEMO_SM2_ISSUER)
-        .assert_shows("¥20000.00")
+        .assert_shows("¥20,000.00")
         .assert_shows("有效");
 
     // The beneficiary sees it too (no registration form); others do not.
@@ -923,8 +923,8 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
     buyer
         .get("/payments-due")
         .await
-        .assert_shows("¥2500.00")
-        .assert_lacks("¥3000.00");
+        .assert_shows("¥2,500.00")
+        .assert_lacks("¥3,000.00");
     let page = supplier.get(&format!("/contracts/{cid}")).await;
     page.assert_shows("同意扣减").assert_lacks("撤回争议");
     let dispute_id = app
@@ -941,5 +941,5 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
         .await
         .assert_shows("争议已处理完毕")
         .assert_shows("已同意扣减")
-        .assert_shows("¥2500.00");
+        .assert_shows("¥2,500.00");
 }

@@ -9,7 +9,26 @@ pub struct LimitExceeded {
     pub limit: Money,
     pub total: Money,
     /// What the purchaser should use instead.
-    pub method: &'static str,
+    pub method: MethodAboveLimit,
+}
+
+/// The procurement route for a purchase above the mall's direct-purchase limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MethodAboveLimit {
+    /// 集中采购机构代理采购: entrust the central purchasing agency.
+    CentralAgency,
+    /// 网上询价 or 电子协议供货: online inquiry or a framework-agreement call-off.
+    InquiryOrFramework,
+}
+
+impl MethodAboveLimit {
+    /// Stable name; the locale key `method.<name>` says it in words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MethodAboveLimit::CentralAgency => "central_agency",
+            MethodAboveLimit::InquiryOrFramework => "inquiry_or_framework",
+        }
+    }
 }
 
 /// Checks an order's total against the strictest limit among the categories it contains.
@@ -30,11 +49,11 @@ pub fn check_direct_purchase(
 }
 
 /// The procurement route for an amount above the mall's limit.
-fn method_above_limit(limit: Money) -> &'static str {
+fn method_above_limit(limit: Money) -> MethodAboveLimit {
     if limit >= Money::from_yuan(500_000) {
-        "entrust the central purchasing agency (集中采购机构代理采购)"
+        MethodAboveLimit::CentralAgency
     } else {
-        "online inquiry (网上询价) or a framework-agreement call-off (电子协议供货)"
+        MethodAboveLimit::InquiryOrFramework
     }
 }
 
@@ -56,7 +75,7 @@ mod tests {
         let err = check_direct_purchase(Money::from_fen(50_000_001), &l).unwrap_err();
         assert_eq!(err.limit, Money::from_yuan(500_000));
         assert_eq!(err.category_code, "A02010104");
-        assert!(err.method.contains("集中采购机构"));
+        assert_eq!(err.method, MethodAboveLimit::CentralAgency);
     }
 
     #[test]
@@ -64,6 +83,6 @@ mod tests {
         let l = limits(&[("A02010104", 500_000), ("C1204", 100_000)]);
         let err = check_direct_purchase(Money::from_yuan(150_000), &l).unwrap_err();
         assert_eq!(err.category_code, "C1204");
-        assert!(err.method.contains("网上询价"));
+        assert_eq!(err.method, MethodAboveLimit::InquiryOrFramework);
     }
 }

@@ -1,4 +1,9 @@
 //! Product listing rules: the review lifecycle, the price cap and price-change monitoring.
+//!
+//! A listed product's price change beyond the monitoring threshold is reviewed by the operator,
+//! and what the buyer meets meanwhile depends on its direction: a cut is on sale at once (a
+//! buyer only gains) and flagged; a rise waits for review while the listed price stays on sale.
+//! A rejection restores the price the operator last let stand.
 
 use gpmall_platform::Money;
 use rust_decimal::Decimal;
@@ -57,6 +62,23 @@ impl ProductStatus {
 }
 
 impl ReviewAction {
+    pub const ALL: [ReviewAction; 4] = [
+        ReviewAction::Approve,
+        ReviewAction::Reject,
+        ReviewAction::Delist,
+        ReviewAction::Resubmit,
+    ];
+
+    /// Stable name, as in the route (`/review/products/{id}/approve`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewAction::Approve => "approve",
+            ReviewAction::Reject => "reject",
+            ReviewAction::Delist => "delist",
+            ReviewAction::Resubmit => "resubmit",
+        }
+    }
+
     fn past(self) -> &'static str {
         match self {
             ReviewAction::Approve => "approved",
@@ -97,6 +119,70 @@ pub fn check_price_cap(price: Money, reference: Money) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// A listed product's price and the change under review, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PriceState {
+    /// What buyers pay now.
+    pub on_sale: Money,
+    /// A rise held for review.
+    pub proposed: Option<Money>,
+    /// The price before a cut that is on sale but under review.
+    pub before_review: Option<Money>,
+}
+
+impl PriceState {
+    pub fn settled(on_sale: Money) -> Self {
+        PriceState {
+            on_sale,
+            proposed: None,
+            before_review: None,
+        }
+    }
+
+    pub fn under_review(self) -> bool {
+        self.proposed.is_some() || self.before_review.is_some()
+    }
+}
+
+/// What a supplier's new price does. `baseline` is the earliest price inside the monitoring
+/// window; a product that is not listed is off sale, so its price simply changes. A new change
+/// replaces the one under review.
+pub fn change_price(
+    state: PriceState,
+    listed: bool,
+    baseline: Money,
+    new: Money,
+    ratio: Decimal,
+) -> PriceState {
+    if !listed || !price_change_needs_review(baseline, new, ratio) {
+        return PriceState::settled(new);
+    }
+    let before_review = Some(state.before_review.unwrap_or(state.on_sale));
+    if new > state.on_sale {
+        PriceState {
+            on_sale: state.on_sale,
+            proposed: Some(new),
+            before_review: state.before_review,
+        }
+    } else {
+        PriceState {
+            on_sale: new,
+            proposed: None,
+            before_review,
+        }
+    }
+}
+
+/// The operator's decision on a price change under review: approved, the proposed rise goes on
+/// sale (a cut stays); rejected, the price before the review returns (a held rise is dropped).
+pub fn review_price(state: PriceState, approve: bool) -> PriceState {
+    if approve {
+        PriceState::settled(state.proposed.unwrap_or(state.on_sale))
+    } else {
+        PriceState::settled(state.before_review.unwrap_or(state.on_sale))
+    }
 }
 
 /// Whether moving from `baseline` (the earliest price inside the monitoring window) to `new`
@@ -142,6 +228,45 @@ mod tests {
         assert!(check_price_cap(Money::from_yuan(5000), reference).is_ok());
         assert!(check_price_cap(Money::from_fen(500_001), reference).is_err());
         assert!(check_price_cap(Money::ZERO, reference).is_err());
+    }
+
+    #[test]
+    fn price_changes_under_review() {
+        let yuan = Money::from_yuan;
+        let ratio = dec!(0.20);
+        let listed = PriceState::settled(yuan(1000));
+        // Within the threshold: on sale at once, nothing to review.
+        assert_eq!(
+            change_price(listed, true, yuan(1000), yuan(1100), ratio),
+            PriceState::settled(yuan(1100))
+        );
+        // A rise beyond it waits; the old price stays on sale.
+        let held = change_price(listed, true, yuan(1000), yuan(1300), ratio);
+        assert_eq!(held.on_sale, yuan(1000));
+        assert_eq!(held.proposed, Some(yuan(1300)));
+        assert!(held.under_review());
+        assert_eq!(review_price(held, true), PriceState::settled(yuan(1300)));
+        assert_eq!(review_price(held, false), PriceState::settled(yuan(1000)));
+        // A cut beyond it is on sale at once and flagged; rejected, the old price returns.
+        let cut = change_price(listed, true, yuan(1000), yuan(700), ratio);
+        assert_eq!(cut.on_sale, yuan(700));
+        assert_eq!(cut.before_review, Some(yuan(1000)));
+        assert_eq!(review_price(cut, true), PriceState::settled(yuan(700)));
+        assert_eq!(review_price(cut, false), PriceState::settled(yuan(1000)));
+        // A rise after a flagged cut: rejected, the price before the cut returns.
+        let both = change_price(cut, true, yuan(1000), yuan(1300), ratio);
+        assert_eq!((both.on_sale, both.proposed), (yuan(700), Some(yuan(1300))));
+        assert_eq!(review_price(both, false), PriceState::settled(yuan(1000)));
+        // Back within the threshold: the change under review is withdrawn.
+        assert_eq!(
+            change_price(held, true, yuan(1000), yuan(1050), ratio),
+            PriceState::settled(yuan(1050))
+        );
+        // Off sale, a price simply changes.
+        assert_eq!(
+            change_price(listed, false, yuan(1000), yuan(5000), ratio),
+            PriceState::settled(yuan(5000))
+        );
     }
 
     #[test]

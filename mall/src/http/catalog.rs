@@ -12,8 +12,8 @@ use serde::Deserialize;
 
 use crate::domain::product::{ProductStatus, ReviewAction};
 use crate::service::catalog::{
-    self, CategoryView, ListingView, NewProduct, PriceChange, ProductChange, ProductView,
-    SearchParams, SearchResults,
+    self, CategoryView, ChangedListing, ListingView, NewProduct, PriceChange, ProductChange,
+    ProductView, SearchParams, SearchResults,
 };
 
 #[utoipa::path(get, path = "/api/v1/catalog/categories", tag = "catalogue",
@@ -173,13 +173,17 @@ pub async fn supplier_product(
 
 #[utoipa::path(patch, path = "/api/v1/supplier/products/{id}", tag = "supplier", params(("id" = i64, Path)),
     request_body = ProductChange,
-    responses((status = 200, body = ListingView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ChangedListing, description = "The product, and what a new \
+        price did: `on_sale`; `on_sale_under_review` (a cut beyond the monitoring threshold, on \
+        sale and reviewed by the operator); `held` (a rise beyond it: the listed price stays on \
+        sale until the operator approves the proposed price)"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn change_product(
     State(ctx): State<Ctx>,
     actor: Identity,
     ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<ProductChange>,
-) -> ApiResult<Json<ListingView>> {
+) -> ApiResult<Json<ChangedListing>> {
     let id = positive_id(id, "product")?;
     Ok(Json(
         catalog::change_product(&ctx, &actor, id, change).await?,
@@ -277,5 +281,49 @@ pub async fn review_action(
     };
     Ok(Json(
         catalog::review_product(&ctx, &actor, id, action, reason).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/review/price-changes", tag = "operator", params(PageQuery),
+    responses((status = 200, body = ListResponse<ListingView>,
+        description = "Listed products whose price change beyond the monitoring threshold waits \
+            for review, oldest first"),
+        (status = 403, body = ErrorBody)))]
+pub async fn price_review_queue(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<ListResponse<ListingView>>> {
+    let page = PageRequest::parse(query.page, query.per_page)?;
+    Ok(Json(catalog::price_review_queue(&ctx, &actor, page).await?))
+}
+
+/// The operator's decision on a price change under review.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceDecision {
+    Approve,
+    Reject,
+}
+
+#[utoipa::path(post, path = "/api/v1/review/products/{id}/price/{decision}", tag = "operator",
+    params(("id" = i64, Path), ("decision" = PriceDecision, Path, description = "approve: a held \
+        rise goes on sale, a cut stands; reject (a reason is required): the price before the \
+        change returns")),
+    request_body = ReasonInput,
+    responses((status = 200, body = ListingView), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn review_price(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiPath((id, decision)): ApiPath<(i64, PriceDecision)>,
+    body: Option<ApiJson<ReasonInput>>,
+) -> ApiResult<Json<ListingView>> {
+    let id = positive_id(id, "product")?;
+    let reason = body.and_then(|ApiJson(b)| b.reason);
+    let approve = matches!(decision, PriceDecision::Approve);
+    Ok(Json(
+        catalog::review_price_change(&ctx, &actor, id, approve, reason).await?,
     ))
 }

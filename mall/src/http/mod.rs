@@ -21,6 +21,8 @@ pub fn router() -> OpenApiRouter<Ctx> {
         .routes(routes!(catalog::price_history))
         .routes(routes!(catalog::review_queue))
         .routes(routes!(catalog::review_action))
+        .routes(routes!(catalog::price_review_queue))
+        .routes(routes!(catalog::review_price))
         .routes(routes!(budgets::list_budgets, budgets::create_budget))
         .routes(routes!(budgets::adjust_budget))
         .routes(routes!(cart::view_cart, cart::add_to_cart))

@@ -1,9 +1,11 @@
 //! Catalogue use cases: categories and their limits, search, product pages, supplier listings
 //! with the price cap and price monitoring, and the operator's review.
 
+use axum::http::StatusCode;
 use chrono::Duration;
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{query_one, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::pipeline::Row;
@@ -17,7 +19,8 @@ use sha2::{Digest, Sha256};
 
 use super::catalog_cache;
 use crate::domain::product::{
-    ProductStatus, ReviewAction, check_price_cap, price_change_needs_review, review_transition,
+    PriceState, ProductStatus, ReviewAction, change_price, check_price_cap, review_price,
+    review_transition,
 };
 use crate::domain::search;
 use crate::entity::{category, category_limit, price_history, product};
@@ -134,9 +137,9 @@ fn parse_sort(sort: Option<&str>, has_terms: bool) -> Result<SortOrder, ApiError
         Some("price_desc") => SortOrder::PriceDesc,
         Some("newest") => SortOrder::Newest,
         Some(other) => {
-            return Err(ApiError::validation(format!(
-                "sort {other:?} is not one of relevance, price_asc, price_desc, newest"
-            )));
+            return Err(ApiError::invalid(
+                Text::new("msg.search.sort").arg("sort", other),
+            ));
         }
     })
 }
@@ -149,7 +152,11 @@ pub async fn search_products(ctx: &Ctx, params: &SearchParams) -> Result<SearchR
     let page = PageRequest::parse(Some(params.page), Some(params.per_page))?;
     let query = params.q.as_deref().unwrap_or("").trim();
     if query.chars().count() > 100 {
-        return Err(ApiError::validation("q is at most 100 characters"));
+        return Err(ApiError::invalid(
+            Text::new("msg.too_long")
+                .key_arg("field", "search.keywords")
+                .arg("max", 100),
+        ));
     }
     let terms = search::query_terms(query);
     if !query.is_empty() && terms.is_empty() {
@@ -158,7 +165,7 @@ pub async fn search_products(ctx: &Ctx, params: &SearchParams) -> Result<SearchR
     if let (Some(min), Some(max)) = (params.min_price, params.max_price)
         && min > max
     {
-        return Err(ApiError::validation("min_price is above max_price"));
+        return Err(ApiError::invalid(Text::new("msg.search.price_range")));
     }
     let sort = parse_sort(params.sort.as_deref(), !terms.is_empty())?;
     // A page is cached under its parameters with the catalogue generation it was read at, and
@@ -349,14 +356,10 @@ pub async fn set_category_limit(
 ) -> Result<CategoryView, ApiError> {
     actor.require_role(Role::Operator)?;
     if !limit.is_positive() {
-        return Err(ApiError::validation(
-            "direct_purchase_limit must be greater than zero",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.limit.positive")));
     }
     if !(2000..=2100).contains(&fiscal_year) {
-        return Err(ApiError::validation(
-            "fiscal_year must be a year such as 2026",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.limit.fiscal_year")));
     }
     let cat = category::Entity::find_by_id(code.to_owned())
         .one(&ctx.db)
@@ -423,8 +426,14 @@ pub struct ListingView {
     pub lead_days: i32,
     pub status: ProductStatus,
     pub status_reason: Option<String>,
-    /// The price moved more than the monitoring threshold inside the window.
+    /// A price change beyond the monitoring threshold waits for the operator's review.
     pub price_flagged: bool,
+    /// A rise held for review; `price` stays on sale until it is approved.
+    pub proposed_price: Option<Money>,
+    /// The price before a cut under review; a rejection restores it.
+    pub price_before_review: Option<Money>,
+    /// Why the operator rejected the last price change.
+    pub price_review_note: Option<String>,
 }
 
 impl From<product::Model> for ListingView {
@@ -447,6 +456,9 @@ impl From<product::Model> for ListingView {
             status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Pending),
             status_reason: p.status_reason,
             price_flagged: p.price_flagged,
+            proposed_price: p.proposed_price_fen.map(Money::from_fen),
+            price_before_review: p.price_before_review_fen.map(Money::from_fen),
+            price_review_note: p.price_review_note,
         }
     }
 }
@@ -482,17 +494,41 @@ pub struct ProductChange {
     pub lead_days: Option<i32>,
 }
 
-fn require_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
+/// A required text field of at most `max` characters; `field` is its locale key.
+fn require_text(value: &str, field: &'static str, max: usize) -> Result<String, ApiError> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(ApiError::validation(format!("{field} is required")));
+        return Err(ApiError::invalid(
+            Text::new("msg.required").key_arg("field", field),
+        ));
     }
     if value.chars().count() > max {
-        return Err(ApiError::validation(format!(
-            "{field} is at most {max} characters"
-        )));
+        return Err(ApiError::invalid(
+            Text::new("msg.too_long")
+                .key_arg("field", field)
+                .arg("max", max),
+        ));
     }
     Ok(value.to_owned())
+}
+
+fn price_above_reference(price: Money, reference: Money) -> ApiError {
+    let text = if price.is_positive() {
+        Text::new("msg.product.above_reference")
+            .money("price", price)
+            .money("reference", reference)
+    } else {
+        Text::new("msg.product.price_positive")
+    };
+    ApiError::say(StatusCode::BAD_REQUEST, "PRICE_ABOVE_REFERENCE", text)
+}
+
+fn too_long(field: &'static str, max: usize) -> ApiError {
+    ApiError::invalid(
+        Text::new("msg.too_long")
+            .key_arg("field", field)
+            .arg("max", max),
+    )
 }
 
 /// Refuses a supplier that may not trade.
@@ -501,7 +537,7 @@ pub async fn require_trading_supplier<C: ConnectionTrait>(
     actor: &Identity,
 ) -> Result<(), ApiError> {
     if actor.org_kind != OrgKind::Supplier {
-        return Err(ApiError::forbidden("only suppliers list products"));
+        return Err(ApiError::refused(Text::new("msg.product.suppliers_only")));
     }
     actor.require_role(Role::Seller)?;
     let org = gpmall_platform::entity::organization::Entity::find_by_id(actor.org_id)
@@ -509,10 +545,9 @@ pub async fn require_trading_supplier<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| ApiError::not_found("organization"))?;
     if org.credit_status != "good" {
-        return Err(ApiError::forbidden(
-            "your organization is under a credit penalty and may not list or sell in the mall",
-        )
-        .with_code("SUPPLIER_PENALIZED"));
+        return Err(
+            ApiError::refused(Text::new("msg.product.own_penalty")).with_code("SUPPLIER_PENALIZED")
+        );
     }
     Ok(())
 }
@@ -523,33 +558,30 @@ pub async fn create_product(
     input: NewProduct,
 ) -> Result<ListingView, ApiError> {
     require_trading_supplier(&ctx.db, actor).await?;
-    let name = require_text(&input.name, "name", 200)?;
-    let brand = require_text(&input.brand, "brand", 60)?;
-    let model = require_text(&input.model, "model", 100)?;
-    let unit = require_text(&input.unit, "unit", 20)?;
-    let regions = require_text(&input.delivery_regions, "delivery_regions", 500)?;
+    let name = require_text(&input.name, "field.name", 200)?;
+    let brand = require_text(&input.brand, "field.brand", 60)?;
+    let model = require_text(&input.model, "field.model", 100)?;
+    let unit = require_text(&input.unit, "field.unit", 20)?;
+    let regions = require_text(&input.delivery_regions, "field.delivery_regions", 500)?;
     let specification = input.specification.trim().to_owned();
     if specification.chars().count() > 2000 {
-        return Err(ApiError::validation(
-            "specification is at most 2000 characters",
-        ));
+        return Err(too_long("field.specification", 2000));
     }
     check_price_cap(input.price, input.reference_price)
-        .map_err(|m| ApiError::bad_request("PRICE_ABOVE_REFERENCE", m))?;
+        .map_err(|_| price_above_reference(input.price, input.reference_price))?;
     if input.stock < 0 {
-        return Err(ApiError::validation("stock cannot be negative"));
+        return Err(ApiError::invalid(Text::new("msg.product.stock_negative")));
     }
     if !(0..=365).contains(&input.lead_days) {
-        return Err(ApiError::validation("lead_days must be between 0 and 365"));
+        return Err(ApiError::invalid(Text::new("msg.product.lead_days")));
     }
     let cat = category::Entity::find_by_id(input.category.clone())
         .one(&ctx.db)
         .await?
         .ok_or_else(|| {
-            ApiError::validation(format!(
-                "category {:?} is not in the catalogue",
-                input.category
-            ))
+            ApiError::invalid(
+                Text::new("msg.product.unknown_category").arg("code", &input.category),
+            )
         })?;
     let is_leaf = category::Entity::find()
         .filter(category::Column::ParentCode.eq(cat.code.clone()))
@@ -557,10 +589,9 @@ pub async fn create_product(
         .await?
         == 0;
     if !is_leaf {
-        return Err(ApiError::validation(format!(
-            "category {} is a group; choose one of its sub-categories",
-            cat.code
-        )));
+        return Err(ApiError::invalid(
+            Text::new("msg.product.category_group").named("category", &cat.name, &cat.name_en),
+        ));
     }
     let now = ctx.clock.now();
     let tokens = search::index_tokens(&[&name, &brand, &model, &cat.name, &specification]);
@@ -631,65 +662,118 @@ pub async fn get_listing(ctx: &Ctx, actor: &Identity, id: i64) -> Result<Listing
     Ok(own_product(&ctx.db, actor, id).await?.into())
 }
 
-/// Changes a supplier's own product. Every price change is kept; a change beyond the monitoring
-/// threshold inside the window sends a listed product back to review, off sale until approved.
+/// What a supplier's price change did, to tell the supplier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceOutcome {
+    /// No new price was asked for.
+    Unchanged,
+    /// The new price is on sale.
+    OnSale,
+    /// A cut beyond the monitoring threshold: on sale, and the operator reviews it.
+    OnSaleUnderReview,
+    /// A rise beyond the threshold: the listed price stays on sale until the operator approves.
+    Held,
+}
+
+/// The price state stored on a product row.
+fn price_state(p: &product::Model) -> PriceState {
+    PriceState {
+        on_sale: Money::from_fen(p.price_fen),
+        proposed: p.proposed_price_fen.map(Money::from_fen),
+        before_review: p.price_before_review_fen.map(Money::from_fen),
+    }
+}
+
+/// Stores a new price state, keeping the history of every price that went on sale.
+async fn set_price_state<C: ConnectionTrait>(
+    conn: &C,
+    next: &mut product::ActiveModel,
+    current: &product::Model,
+    state: PriceState,
+    actor: &Identity,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    if state.on_sale.fen() != current.price_fen {
+        price_history::ActiveModel {
+            product_id: Set(current.id),
+            old_price_fen: Set(current.price_fen),
+            new_price_fen: Set(state.on_sale.fen()),
+            changed_by: Set(actor.user_id),
+            changed_at: Set(now),
+            ..Default::default()
+        }
+        .insert(conn)
+        .await?;
+    }
+    next.price_fen = Set(state.on_sale.fen());
+    next.proposed_price_fen = Set(state.proposed.map(Money::fen));
+    next.price_before_review_fen = Set(state.before_review.map(Money::fen));
+    next.price_flagged = Set(state.under_review());
+    Ok(())
+}
+
+/// A changed product and what its price change did.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChangedListing {
+    #[serde(flatten)]
+    pub listing: ListingView,
+    pub price_outcome: PriceOutcome,
+}
+
+/// Changes a supplier's own product. Every price that goes on sale is kept in the history; a
+/// change beyond the monitoring threshold inside the window is reviewed (see
+/// [`crate::domain::product`]): a cut is on sale at once, a rise waits with the old price on sale.
 pub async fn change_product(
     ctx: &Ctx,
     actor: &Identity,
     id: i64,
     change: ProductChange,
-) -> Result<ListingView, ApiError> {
+) -> Result<ChangedListing, ApiError> {
     require_trading_supplier(&ctx.db, actor).await?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let current = own_product(&txn, actor, id).await?;
     let before = ListingView::from(current.clone());
     let mut next: product::ActiveModel = current.clone().into();
-    let price = change.price.unwrap_or(Money::from_fen(current.price_fen));
+    let price = change.price.unwrap_or(Money::from_fen(
+        current.proposed_price_fen.unwrap_or(current.price_fen),
+    ));
     let reference = change
         .reference_price
         .unwrap_or(Money::from_fen(current.reference_price_fen));
-    check_price_cap(price, reference)
-        .map_err(|m| ApiError::bad_request("PRICE_ABOVE_REFERENCE", m))?;
+    check_price_cap(price, reference).map_err(|_| price_above_reference(price, reference))?;
     if let Some(name) = &change.name {
-        next.name = Set(require_text(name, "name", 200)?);
+        next.name = Set(require_text(name, "field.name", 200)?);
     }
     if let Some(spec) = &change.specification {
         if spec.chars().count() > 2000 {
-            return Err(ApiError::validation(
-                "specification is at most 2000 characters",
-            ));
+            return Err(too_long("field.specification", 2000));
         }
         next.specification = Set(spec.trim().to_owned());
     }
     if let Some(stock) = change.stock {
         if stock < 0 {
-            return Err(ApiError::validation("stock cannot be negative"));
+            return Err(ApiError::invalid(Text::new("msg.product.stock_negative")));
         }
         next.stock = Set(stock);
     }
     if let Some(regions) = &change.delivery_regions {
-        next.delivery_regions = Set(require_text(regions, "delivery_regions", 500)?);
+        next.delivery_regions = Set(require_text(regions, "field.delivery_regions", 500)?);
     }
     if let Some(days) = change.lead_days {
         if !(0..=365).contains(&days) {
-            return Err(ApiError::validation("lead_days must be between 0 and 365"));
+            return Err(ApiError::invalid(Text::new("msg.product.lead_days")));
         }
         next.lead_days = Set(days);
     }
     next.reference_price_fen = Set(reference.fen());
-    if price.fen() != current.price_fen {
-        next.price_fen = Set(price.fen());
-        price_history::ActiveModel {
-            product_id: Set(id),
-            old_price_fen: Set(current.price_fen),
-            new_price_fen: Set(price.fen()),
-            changed_by: Set(actor.user_id),
-            changed_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+    let state = price_state(&current);
+    let mut outcome = PriceOutcome::Unchanged;
+    if change
+        .price
+        .is_some_and(|p| p != state.proposed.unwrap_or(state.on_sale))
+    {
         let window_start = now - Duration::days(ctx.settings.price_change_window_days);
         let earliest_in_window = price_history::Entity::find()
             .filter(price_history::Column::ProductId.eq(id))
@@ -700,22 +784,21 @@ pub async fn change_product(
             .one(&txn)
             .await?;
         let baseline = earliest_in_window.map_or(current.price_fen, |h| h.old_price_fen);
-        if price_change_needs_review(
+        let listed = current.status == ProductStatus::Listed.as_str();
+        let changed = change_price(
+            state,
+            listed,
             Money::from_fen(baseline),
             price,
             ctx.settings.price_change_flag_ratio,
-        ) {
-            next.price_flagged = Set(true);
-            if current.status == ProductStatus::Listed.as_str() {
-                next.status = Set(ProductStatus::Pending.as_str().to_owned());
-                next.status_reason = Set(Some(format!(
-                    "price moved from {} to {} within {} days; held for review",
-                    Money::from_fen(baseline),
-                    price,
-                    ctx.settings.price_change_window_days
-                )));
-            }
-        }
+        );
+        outcome = match (changed.proposed, changed.before_review) {
+            (Some(_), _) => PriceOutcome::Held,
+            (None, Some(_)) => PriceOutcome::OnSaleUnderReview,
+            (None, None) => PriceOutcome::OnSale,
+        };
+        set_price_state(&txn, &mut next, &current, changed, actor, now).await?;
+        next.price_review_note = Set(None);
     }
     let name = match &next.name {
         sea_orm::ActiveValue::Set(n) | sea_orm::ActiveValue::Unchanged(n) => n.clone(),
@@ -756,7 +839,140 @@ pub async fn change_product(
     .await?;
     txn.commit().await?;
     catalog_cache::invalidate(ctx, Some(id)).await;
-    Ok(view)
+    Ok(ChangedListing {
+        listing: view,
+        price_outcome: outcome,
+    })
+}
+
+/// The operator's decision on a listed product's price change under review: approve puts a
+/// held rise on sale (or lets a cut stand); reject restores the price before the change and
+/// tells the supplier why.
+pub async fn review_price_change(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+    approve: bool,
+    reason: Option<String>,
+) -> Result<ListingView, ApiError> {
+    actor.require_role(Role::Operator)?;
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if !approve && reason.is_none() {
+        return Err(ApiError::invalid(Text::new("msg.product.reason_required")));
+    }
+    if reason.as_ref().is_some_and(|r| r.chars().count() > 500) {
+        return Err(ApiError::invalid(
+            Text::new("msg.too_long")
+                .key_arg("field", "field.reason")
+                .arg("max", 500),
+        ));
+    }
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let current = product::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    let state = price_state(&current);
+    if !state.under_review() {
+        return Err(ApiError::conflicting(
+            "INVALID_TRANSITION",
+            Text::new("msg.product.no_price_review").arg("product", &current.name),
+        ));
+    }
+    let decided = review_price(state, approve);
+    let mut next: product::ActiveModel = current.clone().into();
+    set_price_state(&txn, &mut next, &current, decided, actor, now).await?;
+    next.price_review_note = Set(if approve { None } else { reason.clone() });
+    next.updated_at = Set(now);
+    // Guarded on the state that was reviewed: a supplier's change in between is reviewed anew.
+    let updated = product::Entity::update_many()
+        .set(next)
+        .filter(product::Column::Id.eq(id))
+        .filter(product::Column::PriceFen.eq(current.price_fen))
+        .filter(match current.proposed_price_fen {
+            Some(p) => product::Column::ProposedPriceFen.eq(p),
+            None => product::Column::ProposedPriceFen.is_null(),
+        })
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        return Err(ApiError::conflicting(
+            "INVALID_TRANSITION",
+            Text::new("msg.changed_meanwhile"),
+        ));
+    }
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: if approve {
+                "product.price_approved"
+            } else {
+                "product.price_rejected"
+            },
+            subject_type: "product",
+            subject_id: id.to_string(),
+            before: Some(serde_json::json!({
+                "price": state.on_sale,
+                "proposed_price": state.proposed,
+                "price_before_review": state.before_review,
+            })),
+            after: Some(serde_json::json!({"price": decided.on_sale, "reason": reason})),
+        },
+        now,
+    )
+    .await?;
+    let saved = product::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    txn.commit().await?;
+    catalog_cache::invalidate(ctx, Some(id)).await;
+    Ok(saved.into())
+}
+
+/// Listed products whose price change waits for the operator, oldest first.
+pub async fn price_review_queue(
+    ctx: &Ctx,
+    actor: &Identity,
+    page: PageRequest,
+) -> Result<ListResponse<ListingView>, ApiError> {
+    actor.require_role(Role::Operator)?;
+    let query = product::Entity::find()
+        .filter(product::Column::Status.eq(ProductStatus::Listed.as_str()))
+        .filter(product::Column::PriceFlagged.eq(true));
+    let total = query.clone().count(&ctx.db).await?;
+    let mut items: Vec<ListingView> = query
+        .order_by_asc(product::Column::UpdatedAt)
+        .order_by_asc(product::Column::Id)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(ListingView::from)
+        .collect();
+    name_suppliers(ctx, &mut items).await?;
+    Ok(ListResponse::new(items, total, page))
+}
+
+async fn name_suppliers(ctx: &Ctx, items: &mut [ListingView]) -> Result<(), ApiError> {
+    let supplier_ids: Vec<i64> = items.iter().map(|l| l.supplier_id).collect();
+    let names: std::collections::HashMap<i64, String> =
+        gpmall_platform::entity::organization::Entity::find()
+            .filter(gpmall_platform::entity::organization::Column::Id.is_in(supplier_ids))
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+    for item in items {
+        item.supplier_name = names.get(&item.supplier_id).cloned();
+    }
+    Ok(())
 }
 
 /// Price history of a product, newest first (its supplier or the operator).
@@ -795,7 +1011,7 @@ pub async fn supplier_listings(
     page: PageRequest,
 ) -> Result<ListResponse<ListingView>, ApiError> {
     if actor.org_kind != OrgKind::Supplier {
-        return Err(ApiError::forbidden("only suppliers have product listings"));
+        return Err(ApiError::refused(Text::new("msg.product.suppliers_only")));
     }
     let mut query = product::Entity::find().filter(product::Column::SupplierId.eq(actor.org_id));
     if let Some(status) = status {
@@ -834,18 +1050,7 @@ pub async fn review_queue(
         .into_iter()
         .map(ListingView::from)
         .collect();
-    let supplier_ids: Vec<i64> = items.iter().map(|l| l.supplier_id).collect();
-    let names: std::collections::HashMap<i64, String> =
-        gpmall_platform::entity::organization::Entity::find()
-            .filter(gpmall_platform::entity::organization::Column::Id.is_in(supplier_ids))
-            .all(&ctx.db)
-            .await?
-            .into_iter()
-            .map(|o| (o.id, o.name))
-            .collect();
-    for item in &mut items {
-        item.supplier_name = names.get(&item.supplier_id).cloned();
-    }
+    name_suppliers(ctx, &mut items).await?;
     Ok(ListResponse::new(items, total, page))
 }
 
@@ -861,12 +1066,12 @@ pub async fn review_product(
     let is_operator = actor.has_role(Role::Operator);
     match action {
         ReviewAction::Approve | ReviewAction::Reject if !is_operator => {
-            return Err(ApiError::forbidden("only the operator reviews products"));
+            return Err(ApiError::refused(Text::new("msg.product.operator_reviews")));
         }
         ReviewAction::Resubmit if actor.org_kind != OrgKind::Supplier => {
-            return Err(ApiError::forbidden(
-                "only the supplier resubmits its product",
-            ));
+            return Err(ApiError::refused(Text::new(
+                "msg.product.supplier_resubmits",
+            )));
         }
         _ => {}
     }
@@ -874,9 +1079,7 @@ pub async fn review_product(
         .map(|r| r.trim().to_owned())
         .filter(|r| !r.is_empty());
     if matches!(action, ReviewAction::Reject | ReviewAction::Delist) && reason.is_none() {
-        return Err(ApiError::validation(
-            "a reason is required to reject or delist",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.product.reason_required")));
     }
     if action == ReviewAction::Resubmit {
         require_trading_supplier(&ctx.db, actor).await?;
@@ -893,8 +1096,15 @@ pub async fn review_product(
     };
     let from = ProductStatus::parse(&current.status)
         .ok_or_else(|| ApiError::internal(format!("unknown product status {}", current.status)))?;
-    let to = review_transition(from, action)
-        .map_err(|e| ApiError::conflict("INVALID_TRANSITION", e.to_string()))?;
+    let to = review_transition(from, action).map_err(|_| {
+        ApiError::conflicting(
+            "INVALID_TRANSITION",
+            Text::new("msg.product.transition")
+                .arg("product", &current.name)
+                .key_arg("status", format!("product.status.{}", from.as_str()))
+                .key_arg("action", format!("review.action.{}", action.as_str())),
+        )
+    })?;
     let updated = product::Entity::update_many()
         .col_expr(product::Column::Status, to.as_str().into())
         .col_expr(product::Column::StatusReason, reason.clone().into())
@@ -908,9 +1118,9 @@ pub async fn review_product(
         .exec(&txn)
         .await?;
     if updated.rows_affected != 1 {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "INVALID_TRANSITION",
-            "the product changed meanwhile; reload and try again",
+            Text::new("msg.changed_meanwhile"),
         ));
     }
     audit::record(

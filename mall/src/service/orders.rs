@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
@@ -73,50 +75,58 @@ struct PricedLine {
     product_id: i64,
     name: String,
     category_code: String,
+    category_name: String,
+    category_name_en: String,
+    supplier_name: String,
     unit: String,
     unit_price: Money,
     quantity: i64,
     line_total: Money,
 }
 
+fn too_large() -> ApiError {
+    ApiError::invalid(Text::new("msg.amount_too_large").money("max", Money::MAX))
+}
+
 fn require_buyer(actor: &Identity) -> Result<(), ApiError> {
     if actor.org_kind != OrgKind::Purchaser {
-        return Err(ApiError::forbidden("only purchasing units place orders"));
+        return Err(ApiError::refused(Text::new("msg.order.purchasers_only")));
     }
     actor.require_role(Role::Buyer)
 }
 
 fn validate(input: &PlaceOrder) -> Result<(), ApiError> {
     if input.from_cart && !input.lines.is_empty() {
-        return Err(ApiError::validation(
-            "send either lines or from_cart, not both",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.order.lines_or_cart")));
     }
     if !input.from_cart && input.lines.is_empty() {
-        return Err(ApiError::validation("lines must name at least one product"));
+        return Err(ApiError::invalid(Text::new("msg.order.no_lines")));
     }
     if input.lines.len() > MAX_LINES {
-        return Err(ApiError::validation(format!(
-            "at most {MAX_LINES} lines per order"
-        )));
+        return Err(ApiError::invalid(
+            Text::new("msg.order.too_many_lines").arg("max", MAX_LINES),
+        ));
     }
     for line in &input.lines {
         if line.product_id <= 0 {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::say(
+                StatusCode::BAD_REQUEST,
                 "BAD_ID",
-                "product_id must be a positive integer",
+                Text::new("msg.order.bad_product"),
             ));
         }
         cart::check_quantity(line.quantity)?;
     }
     let address = input.delivery_address.trim();
     if address.is_empty() || address.chars().count() > 500 {
-        return Err(ApiError::validation(
-            "delivery_address is required (at most 500 characters)",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.order.address")));
     }
     if input.note.chars().count() > 1000 {
-        return Err(ApiError::validation("note is at most 1000 characters"));
+        return Err(ApiError::invalid(
+            Text::new("msg.too_long")
+                .key_arg("field", "field.note")
+                .arg("max", 1000),
+        ));
     }
     Ok(())
 }
@@ -190,7 +200,7 @@ pub async fn place(
         && let Some(row) = next(&mut read)?.rows.first()
     {
         return Err(
-            ApiError::forbidden(contracts::ordering_restriction_reason(row, days)?)
+            ApiError::refused(contracts::ordering_restriction_reason(row, days)?)
                 .with_code("ORDERING_RESTRICTED"),
         );
     }
@@ -201,7 +211,11 @@ pub async fn place(
             requested.push((row.get::<i64>("product_id")?, row.get::<i64>("quantity")?));
         }
         if requested.is_empty() {
-            return Err(ApiError::unprocessable("CART_EMPTY", "the cart is empty"));
+            return Err(ApiError::say(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "CART_EMPTY",
+                Text::new("msg.order.cart_empty"),
+            ));
         }
         let quantities = quantities(requested)?;
         let products = txn
@@ -217,14 +231,12 @@ pub async fn place(
     let limit_rows = next(&mut read)?.rows;
     let by_supplier = price_lines(&product_rows, &quantities)?;
     if budget.fiscal_year != ctx.clock.fiscal_year() {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "BUDGET_LINE_CLOSED",
-            format!(
-                "budget line {} is for fiscal year {}; choose a line of {}",
-                budget.code,
-                budget.fiscal_year,
-                ctx.clock.fiscal_year()
-            ),
+            Text::new("msg.order.budget_line_closed")
+                .arg("line", &budget.code)
+                .arg("year", budget.fiscal_year)
+                .arg("current", ctx.clock.fiscal_year()),
         ));
     }
     let limits = catalog::limits_from_rows(&limit_rows)?;
@@ -235,24 +247,31 @@ pub async fn place(
         let codes: Vec<String> = lines.iter().map(|l| l.category_code.clone()).collect();
         let limits = catalog::limits_in_force(ctx, &codes, &limits);
         check_direct_purchase(total, &limits).map_err(|e| {
-            ApiError::unprocessable(
+            let category = lines.iter().find(|l| l.category_code == e.category_code);
+            let (category_zh, category_en) = category
+                .map_or((e.category_code.as_str(), e.category_code.as_str()), |l| {
+                    (l.category_name.as_str(), l.category_name_en.as_str())
+                });
+            let supplier = lines.first().map_or("", |l| l.supplier_name.as_str());
+            ApiError::say(
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "DIRECT_PURCHASE_LIMIT_EXCEEDED",
-                format!(
-                    "the order to supplier {supplier_id} totals {} but the mall's direct-purchase limit for category {} is {}; use {} instead",
-                    e.total, e.category_code, e.limit, e.method
-                ),
+                Text::new("msg.order.limit_exceeded")
+                    .arg("supplier", supplier)
+                    .money("total", e.total)
+                    .named("category", category_zh, category_en)
+                    .money("limit", e.limit)
+                    .key_arg("method", format!("method.{}", e.method.as_str())),
             )
             .with_details(serde_json::json!({
                 "supplier_id": supplier_id,
                 "category": e.category_code,
                 "limit": e.limit,
                 "total": e.total,
-                "method": e.method,
+                "method": e.method.as_str(),
             }))
         })?;
-        grand_total = grand_total
-            .checked_add(total)
-            .ok_or_else(|| ApiError::validation("order total overflows"))?;
+        grand_total = grand_total.checked_add(total).ok_or_else(too_large)?;
         let order_no = format!(
             "GP{}{}",
             ctx.clock.today().format("%Y%m%d"),
@@ -383,8 +402,7 @@ fn quantities(
 
 fn order_total(lines: &[PricedLine]) -> Result<Money, ApiError> {
     lines.iter().try_fold(Money::ZERO, |acc, l| {
-        acc.checked_add(l.line_total)
-            .ok_or_else(|| ApiError::validation("order total overflows"))
+        acc.checked_add(l.line_total).ok_or_else(too_large)
     })
 }
 
@@ -395,8 +413,10 @@ fn products_statement(backend: DbBackend, quantities: &BTreeMap<i64, i64>) -> St
         backend,
         &format!(
             "SELECT p.id, p.name, p.category_code, p.unit, p.price_fen, p.status, p.supplier_id, \
-             o.credit_status, o.name AS supplier_name FROM products p \
-             JOIN organizations o ON o.id = p.supplier_id WHERE p.id IN ({placeholders})"
+             o.credit_status, o.name AS supplier_name, c.name AS category_name, \
+             c.name_en AS category_name_en FROM products p \
+             JOIN organizations o ON o.id = p.supplier_id \
+             JOIN categories c ON c.code = p.category_code WHERE p.id IN ({placeholders})"
         ),
         ids,
     )
@@ -446,34 +466,31 @@ fn price_lines(
     let mut by_supplier: BTreeMap<i64, Vec<PricedLine>> = BTreeMap::new();
     for (product_id, quantity) in quantities {
         let row = found.get(product_id).ok_or_else(|| {
-            ApiError::conflict(
-                "PRODUCT_NOT_LISTED",
-                format!("product {product_id} is not listed in the mall"),
-            )
-            .with_details(serde_json::json!({ "product_id": product_id }))
+            ApiError::conflicting("PRODUCT_NOT_LISTED", Text::new("msg.order.product_missing"))
+                .with_details(serde_json::json!({ "product_id": product_id }))
         })?;
         let status: String = row.get("status")?;
         let name: String = row.get("name")?;
         if status != "listed" {
-            return Err(ApiError::conflict(
+            return Err(ApiError::conflicting(
                 "PRODUCT_NOT_LISTED",
-                format!("product {product_id} ({name}) is not listed for sale"),
+                Text::new("msg.order.product_not_listed").arg("product", &name),
             )
             .with_details(serde_json::json!({ "product_id": product_id })));
         }
         let credit: String = row.get("credit_status")?;
+        let supplier: String = row.get("supplier_name")?;
         if credit != "good" {
-            let supplier: String = row.get("supplier_name")?;
-            return Err(ApiError::conflict(
+            return Err(ApiError::conflicting(
                 "SUPPLIER_PENALIZED",
-                format!("supplier {supplier} is under a credit penalty and may not sell; remove product {product_id} from the order"),
+                Text::new("msg.order.supplier_penalized")
+                    .arg("supplier", &supplier)
+                    .arg("product", &name),
             )
             .with_details(serde_json::json!({ "product_id": product_id })));
         }
         let unit_price = Money::from_fen(row.get("price_fen")?);
-        let line_total = unit_price
-            .checked_mul(*quantity)
-            .ok_or_else(|| ApiError::validation("line total overflows"))?;
+        let line_total = unit_price.checked_mul(*quantity).ok_or_else(too_large)?;
         by_supplier
             .entry(row.get("supplier_id")?)
             .or_default()
@@ -481,6 +498,9 @@ fn price_lines(
                 product_id: *product_id,
                 name,
                 category_code: row.get("category_code")?,
+                category_name: row.get("category_name")?,
+                category_name_en: row.get("category_name_en")?,
+                supplier_name: supplier,
                 unit: row.get("unit")?,
                 unit_price,
                 quantity: *quantity,
@@ -555,19 +575,30 @@ async fn read_amount(txn: &mut Txn, sql: &str, id: i64) -> Result<i64, ApiError>
 
 /// The error for a stock update that took nothing, with the stock there is.
 async fn stock_short(txn: &mut Txn, product_id: i64, quantity: i64) -> ApiError {
-    let available = match read_amount(
-        txn,
-        "SELECT stock AS n FROM products WHERE id = ?",
-        product_id,
-    )
-    .await
+    let read = match txn
+        .run(vec![Step::query(stmt(
+            txn.backend(),
+            "SELECT stock, name FROM products WHERE id = ?",
+            [product_id.into()],
+        ))])
+        .await
     {
-        Ok(n) => n,
-        Err(e) => return e,
+        Ok(read) => read,
+        Err(e) => return e.into(),
     };
-    ApiError::conflict(
+    let (available, name) = match read.first().and_then(|o| o.rows.first()) {
+        Some(row) => match (row.get::<i64>("stock"), row.get::<String>("name")) {
+            (Ok(stock), Ok(name)) => (stock, name),
+            (Err(e), _) | (_, Err(e)) => return e.into(),
+        },
+        None => (0, String::new()),
+    };
+    ApiError::conflicting(
         "STOCK_SHORT",
-        format!("product {product_id} has {available} in stock, fewer than the {quantity} ordered"),
+        Text::new("msg.order.stock_short")
+            .arg("product", name)
+            .arg("available", available)
+            .arg("quantity", quantity),
     )
     .with_details(serde_json::json!({
         "product_id": product_id,
@@ -588,14 +619,12 @@ async fn budget_exceeded(txn: &mut Txn, budget: &BudgetRow, amount: Money) -> Ap
         Ok(n) => n,
         Err(e) => return e,
     };
-    ApiError::conflict(
+    ApiError::conflicting(
         "BUDGET_EXCEEDED",
-        format!(
-            "budget line {} has {} remaining, less than the order total {}",
-            budget.code,
-            Money::from_fen(remaining),
-            amount
-        ),
+        Text::new("msg.order.budget_exceeded")
+            .arg("line", &budget.code)
+            .money("left", Money::from_fen(remaining))
+            .money("total", amount),
     )
     .with_details(serde_json::json!({
         "budget_line_id": budget.id,
@@ -687,9 +716,9 @@ pub async fn act(
     if input.attachments.as_ref().is_some_and(|a| !a.is_empty())
         && !matches!(action, OrderAction::Accept | OrderAction::Reject)
     {
-        return Err(ApiError::validation(
-            "attachments belong to the acceptance record: send them with accept or reject",
-        ));
+        return Err(ApiError::invalid(Text::new(
+            "msg.order.attachments_misplaced",
+        )));
     }
     let now = ctx.clock.now();
     let today = ctx.clock.today();
@@ -730,25 +759,27 @@ pub async fn act(
     }
     let from = OrderStatus::parse(&current.status)
         .ok_or_else(|| ApiError::internal(format!("unknown order status {}", current.status)))?;
-    let to = transition(from, action, party)
-        .map_err(|e| ApiError::conflict("INVALID_TRANSITION", e.to_string()))?;
+    let to = transition(from, action, party).map_err(|_| {
+        ApiError::conflicting(
+            "INVALID_TRANSITION",
+            Text::new("msg.order.transition")
+                .key_arg("action", format!("order.action.{}", action.verb()))
+                .key_arg("status", format!("order.status.{}", from.as_str())),
+        )
+    })?;
     let reason = input
         .reason
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty());
     if action == OrderAction::Cancel && party == Party::Supplier && reason.is_none() {
-        return Err(ApiError::validation(
-            "a supplier must give a reason to cancel an order",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.order.cancel_reason")));
     }
     if action == OrderAction::Reject
         && reason.is_none()
         && input.notes.as_deref().unwrap_or("").trim().is_empty()
     {
-        return Err(ApiError::validation(
-            "say why the delivery is rejected (reason or notes)",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.order.reject_reason")));
     }
     if action == OrderAction::Confirm {
         catalog::require_trading_supplier(&txn, actor).await?;
@@ -774,26 +805,24 @@ pub async fn act(
         .exec(&txn)
         .await?;
     if changed.rows_affected != 1 {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "INVALID_TRANSITION",
-            "the order changed meanwhile; reload it and try again",
+            Text::new("msg.changed_meanwhile"),
         ));
     }
     if matches!(action, OrderAction::Accept | OrderAction::Reject) {
         let date = input.acceptance_date.unwrap_or(today);
         if date > today {
-            return Err(ApiError::validation(
-                "acceptance_date cannot be in the future",
-            ));
+            return Err(ApiError::invalid(Text::new("msg.order.acceptance_future")));
         }
         let placed_on = current
             .placed_at
             .with_timezone(&chrono_tz::Asia::Shanghai)
             .date_naive();
         if date < placed_on {
-            return Err(ApiError::validation(
-                "acceptance_date cannot be before the order was placed",
-            ));
+            return Err(ApiError::invalid(Text::new(
+                "msg.order.acceptance_before_order",
+            )));
         }
         let notes = input
             .notes
@@ -803,7 +832,11 @@ pub async fn act(
             .trim()
             .to_owned();
         if notes.chars().count() > 2000 {
-            return Err(ApiError::validation("notes are at most 2000 characters"));
+            return Err(ApiError::invalid(
+                Text::new("msg.too_long")
+                    .key_arg("field", "field.notes")
+                    .arg("max", 2000),
+            ));
         }
         let attachments = clean_attachments(input.attachments.clone().unwrap_or_default())
             .map_err(ApiError::validation)?;
@@ -1080,7 +1113,9 @@ pub async fn list(
         OrgKind::Purchaser => condition.add(order::Column::PurchaserOrgId.eq(actor.org_id)),
         OrgKind::Supplier => condition.add(order::Column::SupplierId.eq(actor.org_id)),
         OrgKind::Operator | OrgKind::Regulator => condition,
-        OrgKind::Bank => return Err(ApiError::forbidden("banks do not see mall orders")),
+        OrgKind::Bank => {
+            return Err(ApiError::refused(Text::new("msg.order.banks_see_none")));
+        }
     };
     if let Some(status) = filter.status {
         condition = condition.add(order::Column::Status.eq(status.as_str()));

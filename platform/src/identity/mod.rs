@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::Ctx;
 use crate::error::ApiError;
+use crate::i18n::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -124,6 +125,11 @@ impl Role {
         })
     }
 
+    /// The locale key of the role's name (`role.buyer`).
+    pub fn label_key(self) -> String {
+        format!("role.{}", self.as_str())
+    }
+
     pub fn parse_list(s: &str) -> Vec<Role> {
         s.split(',').filter_map(|r| Role::parse(r.trim())).collect()
     }
@@ -152,10 +158,9 @@ impl Identity {
         if self.has_role(role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!(
-                "this needs the `{}` role, which your account does not have",
-                role.as_str()
-            )))
+            Err(ApiError::refused(
+                Text::new("msg.role_needed").key_arg("role", role.label_key()),
+            ))
         }
     }
 
@@ -163,10 +168,15 @@ impl Identity {
         if roles.iter().any(|r| self.has_role(*r)) {
             Ok(())
         } else {
-            let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            Err(ApiError::forbidden(format!(
-                "this needs one of the roles {names:?}, which your account does not have"
-            )))
+            let mut text = Text::new(if roles.len() == 2 {
+                "msg.roles_needed_two"
+            } else {
+                "msg.role_needed"
+            });
+            for (name, role) in ["role", "other"].into_iter().zip(roles) {
+                text = text.key_arg(name, role.label_key());
+            }
+            Err(ApiError::refused(text))
         }
     }
 }

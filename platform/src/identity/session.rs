@@ -14,6 +14,7 @@ use crate::context::Ctx;
 use crate::db::{query_one, stmt};
 use crate::entity::{session, user};
 use crate::error::ApiError;
+use crate::i18n::Text;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionKind {
@@ -69,15 +70,13 @@ pub async fn login(
 ) -> Result<LoginOutcome, ApiError> {
     let username = username.trim();
     if username.is_empty() || password_attempt.is_empty() {
-        return Err(ApiError::validation(
-            "username and password are both required",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.login.both_required")));
     }
     let limited = |retry: crate::rate_limit::RetryAfter| {
-        ApiError::new(
+        ApiError::say(
             axum::http::StatusCode::TOO_MANY_REQUESTS,
             "RATE_LIMITED",
-            format!("too many login attempts; try again in {} seconds", retry.0),
+            Text::new("msg.login.rate_limited").arg("seconds", retry.0),
         )
         .with_details(serde_json::json!({ "retry_after_seconds": retry.0 }))
     };
@@ -93,10 +92,10 @@ pub async fn login(
         .one(&ctx.db)
         .await?;
     let invalid = || {
-        ApiError::new(
+        ApiError::say(
             axum::http::StatusCode::UNAUTHORIZED,
             "INVALID_CREDENTIALS",
-            "wrong username or password",
+            Text::new("msg.login.invalid"),
         )
     };
     let Some(found) = found.filter(|u| !u.disabled) else {

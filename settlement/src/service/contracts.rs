@@ -5,6 +5,7 @@
 use chrono::{NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
@@ -1300,12 +1301,11 @@ pub fn ordering_restriction_statement(
 }
 
 /// Why ordering is restricted, from a row of [`ordering_restriction_statement`].
-pub fn ordering_restriction_reason(row: &Row, days: u32) -> Result<String, ApiError> {
-    Ok(format!(
-        "contract {} was shipped on {} and no payment has been recorded for {days} days; record a payment (voucher) to restore mall ordering",
-        row.get::<String>("contract_no")?,
-        row.get::<String>("shipped_on")?,
-    ))
+pub fn ordering_restriction_reason(row: &Row, days: u32) -> Result<Text, ApiError> {
+    Ok(Text::new("msg.contract.ordering_restricted")
+        .arg("contract", row.get::<String>("contract_no")?)
+        .arg("shipped", row.get::<String>("shipped_on")?)
+        .arg("days", days))
 }
 
 /// How a purchasing unit pays its suppliers.
