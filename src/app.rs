@@ -193,7 +193,7 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi(doc)))
         .merge(ops::router())
         .merge(crate::web::router())
-        .fallback(ops::not_found)
+        .fallback(crate::web::page::not_found)
         // Refuses a declared oversize body before it is read; `json_errors` gives it our body.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         .layer(axum::middleware::from_fn(ops::json_errors))

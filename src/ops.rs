@@ -62,10 +62,6 @@ async fn metrics() -> Response {
         .into_response()
 }
 
-pub async fn not_found() -> ApiError {
-    ApiError::not_found("route")
-}
-
 /// Counts requests and their latency by matched route.
 pub async fn track_metrics(request: Request, next: Next) -> Response {
     let route = request

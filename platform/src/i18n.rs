@@ -229,14 +229,14 @@ impl<T: AnAmount + ?Sized> AnAmount for &T {
 }
 
 /// A message to show a person: a locale key and its named arguments.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Text {
     pub key: std::borrow::Cow<'static, str>,
-    pub args: Vec<(&'static str, Arg)>,
+    pub args: Vec<(std::borrow::Cow<'static, str>, Arg)>,
 }
 
 /// One argument of a [`Text`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Arg {
     /// Shown as it is: a name, a number, a date.
     Plain(String),
@@ -258,13 +258,13 @@ impl Text {
 
     /// Adds an argument shown as it is.
     pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Self {
-        self.args.push((name, Arg::Plain(value.to_string())));
+        self.args.push((name.into(), Arg::Plain(value.to_string())));
         self
     }
 
     /// Adds an argument that is itself a locale key.
     pub fn key_arg(mut self, name: &'static str, key: impl Into<String>) -> Self {
-        self.args.push((name, Arg::Key(key.into())));
+        self.args.push((name.into(), Arg::Key(key.into())));
         self
     }
 
@@ -276,7 +276,7 @@ impl Text {
         en: impl Into<String>,
     ) -> Self {
         self.args.push((
-            name,
+            name.into(),
             Arg::Named {
                 zh: zh.into(),
                 en: en.into(),
@@ -287,7 +287,7 @@ impl Text {
 
     /// Adds an amount.
     pub fn money(mut self, name: &'static str, amount: Money) -> Self {
-        self.args.push((name, Arg::Money(amount)));
+        self.args.push((name.into(), Arg::Money(amount)));
         self
     }
 }

@@ -4,10 +4,11 @@
 
 mod assets;
 mod auth;
+mod budgets;
 mod cart;
 mod i18n;
 mod orders;
-mod page;
+pub mod page;
 mod review;
 mod settlement;
 mod shop;
@@ -38,6 +39,12 @@ pub fn router() -> axum::Router<Ctx> {
         )
         .route("/supplier/products/{id}", post(supplier::change))
         .route("/supplier/products/{id}/resubmit", post(supplier::resubmit))
+        .route("/budgets", get(budgets::list).post(budgets::create))
+        .route("/budgets/{id}/adjust", post(budgets::adjust))
+        .route(
+            "/operator/limits",
+            get(budgets::limits).post(budgets::set_limit),
+        )
         .route("/review", get(review::queue))
         .route("/review/{id}/{action}", post(review::decide))
         .route("/static/app.css", get(assets::css))

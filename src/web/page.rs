@@ -10,10 +10,13 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use gpmall_platform::i18n::Text;
+use gpmall_platform::identity::session::random_token;
 use gpmall_platform::identity::session::{self, SessionKind};
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx, Money};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use super::i18n::{Lang, Tr};
 
@@ -45,6 +48,53 @@ impl Problem {
                 .find(&format!("error.{}", error.code))
                 .unwrap_or_else(|| tr.t("error.generic")),
             detail: error.message_in(tr.lang()),
+        }
+    }
+}
+
+/// A refused form, kept for the page it was on: the problem and what was typed, so the page can
+/// show them again after a redirect (post/redirect/get). The address in the browser's bar is
+/// then the page's own, which can be reloaded or bookmarked; only the session that submitted
+/// the form can read it back, and it expires after [`RETRY_TTL`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Retry {
+    session_id: i64,
+    status: u16,
+    code: String,
+    message: String,
+    text: Option<Text>,
+    /// Which form on the page was refused, and its fields as typed.
+    form: String,
+    fields: serde_json::Value,
+}
+
+pub const RETRY_TTL: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+impl Retry {
+    fn cache_key(token: &str) -> String {
+        format!("retry:{token}")
+    }
+
+    pub fn status(&self) -> StatusCode {
+        StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST)
+    }
+
+    fn problem(&self, tr: Tr) -> Problem {
+        let code: &'static str = gpmall_platform::error::ERROR_CODES
+            .iter()
+            .map(|(c, _)| *c)
+            .chain(["BAD_REQUEST", "CSRF_FAILED"])
+            .find(|c| *c == self.code)
+            .unwrap_or("VALIDATION_FAILED");
+        Problem {
+            code,
+            title: tr
+                .find(&format!("error.{code}"))
+                .unwrap_or_else(|| tr.t("error.generic")),
+            detail: match &self.text {
+                Some(text) => tr.render(text),
+                None => self.message.clone(),
+            },
         }
     }
 }
@@ -109,6 +159,9 @@ pub struct Page {
     pub here: String,
     pub flash: Option<&'static str>,
     pub jar: CookieJar,
+    /// A form refused on this page, shown again (see [`Retry`]).
+    pub retry: Option<Retry>,
+    ctx: Ctx,
 }
 
 impl FromRequestParts<Ctx> for Page {
@@ -125,17 +178,29 @@ impl FromRequestParts<Ctx> for Page {
         };
         let flash =
             query_param(&parts.uri, "done").and_then(|done| tr.find(&format!("flash.{done}")));
+        let retry_token = query_param(&parts.uri, "retry");
         let mut page = Page {
             tr,
             user: None,
             here,
             flash,
             jar,
+            retry: None,
+            ctx: ctx.clone(),
         };
         if let Some(token) = page.jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
             page.user = session::authenticate(ctx, &token, SessionKind::Web)
                 .await
                 .map_err(|e| page.fail(e))?;
+        }
+        if let (Some(token), Some(user)) = (retry_token, &page.user)
+            && form_key(&token).is_some()
+            && let Some(json) = ctx.cache.get(&Retry::cache_key(&token)).await
+            && let Ok(retry) = serde_json::from_str::<Retry>(&json)
+            && retry.session_id == user.session_id
+        {
+            page.flash = None;
+            page.retry = Some(retry);
         }
         if let Some(user) = &page.user {
             parts.extensions.insert(WebUser(user.clone()));
@@ -150,8 +215,59 @@ impl Page {
             user: self.user.clone(),
             here: self.here.clone(),
             flash: self.flash,
-            problem: None,
+            problem: self.retry.as_ref().map(|r| r.problem(self.tr)),
         }
+    }
+
+    /// The fields of the refused form `form` as typed, when this page shows it again.
+    pub fn retained<F: DeserializeOwned>(&self, form: &str) -> Option<F> {
+        self.retry
+            .as_ref()
+            .filter(|r| r.form == form)
+            .and_then(|r| serde_json::from_value(r.fields.clone()).ok())
+    }
+
+    /// The status to answer with: the refused form's, so the page says what happened, else 200.
+    pub fn status(&self) -> StatusCode {
+        self.retry.as_ref().map_or(StatusCode::OK, Retry::status)
+    }
+
+    /// A refused form: keeps the problem and the typed fields, and sends the browser back to
+    /// `back_to` (the page the form is on), which shows them again at its own address. A 5xx or
+    /// a missing object is the error page instead.
+    pub async fn refused<F: Serialize>(
+        &self,
+        back_to: &str,
+        form: &str,
+        fields: &F,
+        error: ApiError,
+    ) -> PageResult {
+        let Some(user) = &self.user else {
+            return Err(PageError::redirect(&self.layout().login_href()));
+        };
+        if !error.status.is_client_error() || error.status == StatusCode::NOT_FOUND {
+            return Err(self.fail(error));
+        }
+        let retry = Retry {
+            session_id: user.session_id,
+            status: error.status.as_u16(),
+            code: error.code.to_owned(),
+            message: error.message.clone(),
+            text: error.text.as_deref().cloned(),
+            form: form.to_owned(),
+            fields: serde_json::to_value(fields).unwrap_or_default(),
+        };
+        let token = random_token();
+        let json = serde_json::to_string(&retry).map_err(|e| self.fail(ApiError::internal(e)))?;
+        self.ctx
+            .cache
+            .set(&Retry::cache_key(&token), &json, RETRY_TTL)
+            .await;
+        let path = without_param(back_to, "retry");
+        let separator = if path.contains('?') { '&' } else { '?' };
+        Err(PageError::redirect(&format!(
+            "{path}{separator}retry={token}"
+        )))
     }
 
     /// The layout with a problem to show (and no stale success note).
@@ -192,6 +308,21 @@ impl Page {
         }
         PageError::render(self.tr, self.layout_with(Some(&error)), error.status)
     }
+}
+
+/// The page for an address that names no page: the error page in the reader's language, for a
+/// browser; the JSON error for API clients (`/api/…`, or no `text/html` in `Accept`).
+pub async fn not_found(page: Page, uri: Uri, headers: HeaderMap) -> Response {
+    let error = ApiError::not_found("route");
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let path = uri.path();
+    if path.starts_with("/api/") || path.starts_with("/bank/") || !wants_html {
+        return error.into_response();
+    }
+    page.fail(error).into_response()
 }
 
 /// Shortens `result.map_err(|e| page.fail(e))?`.
@@ -341,12 +472,32 @@ pub fn query_param(uri: &Uri, name: &str) -> Option<String> {
         .and_then(|q| q.get(name).cloned())
 }
 
-/// The path and query to come back to, without the one-time `done` note.
+/// `path_and_query` without the query parameter `name`.
+fn without_param(path_and_query: &str, name: &str) -> String {
+    let (path, query) = path_and_query
+        .split_once('?')
+        .map_or((path_and_query, None), |(p, q)| (p, Some(q)));
+    let prefix = format!("{name}=");
+    let kept: Vec<&str> = query
+        .unwrap_or("")
+        .split('&')
+        .filter(|pair| !pair.is_empty() && !pair.starts_with(&prefix))
+        .collect();
+    if kept.is_empty() {
+        path.to_owned()
+    } else {
+        format!("{path}?{}", kept.join("&"))
+    }
+}
+
+/// The path and query to come back to, without the one-time `done` note or a refused form.
 fn without_flash(path: &str, query: Option<&str>) -> String {
     let kept: Vec<&str> = query
         .unwrap_or("")
         .split('&')
-        .filter(|pair| !pair.is_empty() && !pair.starts_with("done="))
+        .filter(|pair| {
+            !pair.is_empty() && !pair.starts_with("done=") && !pair.starts_with("retry=")
+        })
         .collect();
     if kept.is_empty() {
         path.to_owned()

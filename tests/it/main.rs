@@ -23,4 +23,5 @@ mod pages;
 mod search;
 mod settlement;
 mod web;
+mod web_budgets;
 mod web_settlement;

@@ -13,6 +13,8 @@ pub struct Html {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub text: String,
+    /// The address the page was fetched from, after any redirect to a refused form's page.
+    pub address: String,
 }
 
 impl Html {
@@ -113,10 +115,17 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn request(&mut self, method: Method, path: &str, form: Option<String>) -> Html {
-        let mut builder = Request::builder().method(method.clone()).uri(path).header(
-            header::REFERER,
-            format!("http://localhost{}", self.last_page),
-        );
+        let mut builder = Request::builder()
+            .method(method.clone())
+            .uri(path)
+            .header(
+                header::REFERER,
+                format!("http://localhost{}", self.last_page),
+            )
+            .header(
+                header::ACCEPT,
+                "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            );
         if !self.cookies.is_empty() {
             let cookie = self
                 .cookies
@@ -135,6 +144,7 @@ impl<'a> Browser<'a> {
         };
         let response = self.app.send(request).await;
         let page = Html {
+            address: path.to_owned(),
             status: response.status,
             headers: response.headers,
             text: match response.body {
@@ -163,13 +173,23 @@ impl<'a> Browser<'a> {
         self.request(Method::GET, path, None).await
     }
 
+    /// Posts a form. A refused form is shown again on the page it came from, as a browser
+    /// follows the redirect there (post/redirect/get): that page is returned, with the problem's
+    /// status, and its address is one that can be reloaded.
     pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Html {
         let body = fields
             .iter()
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        self.request(Method::POST, path, Some(body)).await
+        let response = self.request(Method::POST, path, Some(body)).await;
+        if response.status == StatusCode::SEE_OTHER && response.location().contains("retry=") {
+            let to = response.location().to_owned();
+            let mut page = self.get(&to).await;
+            page.address = to;
+            return page;
+        }
+        response
     }
 
     /// Posts and follows the redirect, as a browser does after a successful form.

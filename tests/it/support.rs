@@ -427,6 +427,14 @@ impl TestApp {
     }
 
     /// A single number from SQL, for checking rows directly.
+    /// The organization id of a demo user.
+    pub async fn org_id_of(&self, username: &str) -> i64 {
+        self.scalar(&format!(
+            "SELECT org_id FROM users WHERE username = '{username}'"
+        ))
+        .await
+    }
+
     pub async fn scalar(&self, sql: &str) -> i64 {
         use sea_orm::ConnectionTrait;
         let backend = self.ctx.db.get_database_backend();

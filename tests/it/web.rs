@@ -629,3 +629,50 @@ async fn the_stylesheet_is_embedded_and_cacheable() {
     assert!(!home.text.contains("<script"));
     assert!(!home.text.contains("http://") && !home.text.contains("https://"));
 }
+
+#[tokio::test]
+async fn an_unknown_address_is_a_page_in_the_readers_language_and_json_for_the_api() {
+    let app = TestApp::spawn().await;
+    let mut browser = Browser::new(&app);
+    let page = browser.get("/no-such-page").await;
+    page.assert_status(StatusCode::NOT_FOUND)
+        .assert_shows("<html lang=\"zh-CN\">")
+        .assert_shows("没有这个页面或接口地址")
+        .assert_shows("返回首页");
+    assert!(
+        page.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    browser.get("/lang/en?next=/").await;
+    browser
+        .get("/no-such-page")
+        .await
+        .assert_status(StatusCode::NOT_FOUND)
+        .assert_shows("No such page or API address");
+    // API clients keep the JSON error, whatever they accept.
+    let api = app.get("/api/v1/no-such-route", None).await;
+    api.assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
+    let mut html_api = Browser::new(&app);
+    let r = html_api.get("/api/v1/no-such-route").await;
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
+}
+
+#[tokio::test]
+async fn a_page_the_role_may_not_see_says_so_in_words() {
+    let app = TestApp::spawn().await;
+    let mut supplier = Browser::signed_in(&app, "supplier1").await;
+    supplier
+        .get("/review")
+        .await
+        .assert_status(StatusCode::FORBIDDEN)
+        .assert_shows("您的账号无权进行此操作")
+        .assert_shows("此操作需要“运营机构”角色")
+        .assert_lacks("operator`");
+}

@@ -4,31 +4,69 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use gpmall_platform::error::ErrorBody;
-use gpmall_platform::extract::{ApiJson, ApiPath, positive_id};
+use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
 use gpmall_platform::identity::Identity;
+use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx};
+use serde::Deserialize;
 
-use crate::service::budgets::{self, BudgetAdjustment, BudgetLineView, NewBudgetLine};
+use crate::service::budgets::{
+    self, BudgetAdjustment, BudgetFilter, BudgetLineDetail, BudgetLineView, NewBudgetLine,
+    PurchasingUnit,
+};
 
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct BudgetList {
-    pub items: Vec<BudgetLineView>,
-    pub total: u64,
-    pub page: u64,
-    pub per_page: u64,
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetQuery {
+    /// One purchasing unit (operator and regulator; a unit's staff always see their own).
+    pub org_id: Option<i64>,
+    pub fiscal_year: Option<i32>,
+    pub page: Option<u64>,
+    pub per_page: Option<u64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/budgets", tag = "budgets",
-    responses((status = 200, body = BudgetList, description = "The caller's unit's budget lines")))]
-pub async fn list_budgets(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<BudgetList>> {
-    let items = budgets::list(&ctx, &actor).await?;
-    let total = items.len() as u64;
-    Ok(Json(BudgetList {
-        items,
-        total,
-        page: 1,
-        per_page: total.max(1),
-    }))
+#[utoipa::path(get, path = "/api/v1/budgets", tag = "budgets", params(BudgetQuery),
+    responses((status = 200, body = ListResponse<BudgetLineView>, description = "Budget lines \
+        with what is left: the caller's unit's, or every unit's for the operator and the \
+        regulator; newest year first"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+pub async fn list_budgets(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiQuery(query): ApiQuery<BudgetQuery>,
+) -> ApiResult<Json<ListResponse<BudgetLineView>>> {
+    let page = PageRequest::parse(query.page, query.per_page)?;
+    let filter = BudgetFilter {
+        org_id: query.org_id,
+        fiscal_year: query.fiscal_year,
+    };
+    Ok(Json(budgets::search(&ctx, &actor, filter, page).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/budgets/{id}", tag = "budgets", params(("id" = i64, Path)),
+    responses((status = 200, body = BudgetLineDetail, description = "The line with its \
+        adjustments, newest first"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_budget(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<Json<BudgetLineDetail>> {
+    let id = positive_id(id, "budget line")?;
+    Ok(Json(budgets::detail(&ctx, &actor, id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/purchasing-units", tag = "budgets",
+    responses((status = 200, body = Vec<PurchasingUnit>, description = "Every purchasing unit by \
+        name (operator and regulator)"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn purchasing_units(
+    State(ctx): State<Ctx>,
+    actor: Identity,
+) -> ApiResult<Json<Vec<PurchasingUnit>>> {
+    Ok(Json(budgets::purchasing_units(&ctx, &actor).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/budgets", tag = "budgets", request_body = NewBudgetLine,

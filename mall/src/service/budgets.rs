@@ -1,14 +1,17 @@
 //! Budget lines of purchasing units: created and adjusted by the operator or the unit's
-//! finance role; every adjustment recorded with its reason and audited.
+//! finance role; every adjustment recorded with its reason and audited. A unit's staff see its
+//! own lines; the operator and the regulator see every unit's (budget disclosure).
 
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, stmt};
 use gpmall_platform::entity::organization;
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +21,9 @@ use crate::entity::{budget_adjustment, budget_line};
 pub struct BudgetLineView {
     pub id: i64,
     pub org_id: i64,
+    /// The purchasing unit's name.
+    #[serde(default)]
+    pub org_name: String,
     pub code: String,
     pub fiscal_year: i32,
     pub fund_source: String,
@@ -30,6 +36,7 @@ impl From<budget_line::Model> for BudgetLineView {
         BudgetLineView {
             id: b.id,
             org_id: b.org_id,
+            org_name: String::new(),
             code: b.code,
             fiscal_year: b.fiscal_year,
             fund_source: b.fund_source,
@@ -66,13 +73,26 @@ fn may_manage(actor: &Identity, org_id: i64) -> bool {
             && actor.org_id == org_id)
 }
 
+impl BudgetLineView {
+    /// What has been spent or reserved by orders.
+    pub fn spent(&self) -> Money {
+        self.amount
+            .checked_sub(self.remaining)
+            .unwrap_or(Money::ZERO)
+    }
+
+    /// Whether less than a tenth of the line is left.
+    pub fn nearly_used(&self) -> bool {
+        self.amount.is_positive() && self.remaining.fen().saturating_mul(10) < self.amount.fen()
+    }
+}
+
+/// The caller's own unit's lines (for checkout and the unit's budget page).
 pub async fn list(ctx: &Ctx, actor: &Identity) -> Result<Vec<BudgetLineView>, ApiError> {
     if actor.org_kind != OrgKind::Purchaser {
-        return Err(ApiError::forbidden(
-            "budget lines belong to purchasing units",
-        ));
+        return Err(ApiError::refused(Text::new("msg.budget.purchasers_only")));
     }
-    Ok(budget_line::Entity::find()
+    let mut lines: Vec<BudgetLineView> = budget_line::Entity::find()
         .filter(budget_line::Column::OrgId.eq(actor.org_id))
         .order_by_desc(budget_line::Column::FiscalYear)
         .order_by_asc(budget_line::Column::Code)
@@ -80,7 +100,168 @@ pub async fn list(ctx: &Ctx, actor: &Identity) -> Result<Vec<BudgetLineView>, Ap
         .await?
         .into_iter()
         .map(BudgetLineView::from)
+        .collect();
+    for line in &mut lines {
+        line.org_name = actor.org_name.clone();
+    }
+    Ok(lines)
+}
+
+/// Which lines a listing asks for.
+#[derive(Debug, Clone, Default)]
+pub struct BudgetFilter {
+    /// One purchasing unit (the operator and the regulator; others see only their own).
+    pub org_id: Option<i64>,
+    pub fiscal_year: Option<i32>,
+}
+
+/// Budget lines as the caller may see them, a page at a time, each with its unit's name: a
+/// purchasing unit's own; every unit's for the operator and the regulator.
+pub async fn search(
+    ctx: &Ctx,
+    actor: &Identity,
+    filter: BudgetFilter,
+    page: PageRequest,
+) -> Result<ListResponse<BudgetLineView>, ApiError> {
+    let mut query = budget_line::Entity::find();
+    match actor.org_kind {
+        OrgKind::Purchaser => {
+            query = query.filter(budget_line::Column::OrgId.eq(actor.org_id));
+        }
+        OrgKind::Operator | OrgKind::Regulator => {
+            if let Some(org) = filter.org_id {
+                query = query.filter(budget_line::Column::OrgId.eq(org));
+            }
+        }
+        OrgKind::Supplier | OrgKind::Bank => {
+            return Err(ApiError::refused(Text::new("msg.budget.not_yours")));
+        }
+    }
+    if let Some(year) = filter.fiscal_year {
+        query = query.filter(budget_line::Column::FiscalYear.eq(year));
+    }
+    let total = query.clone().count(&ctx.db).await?;
+    let mut items: Vec<BudgetLineView> = query
+        .order_by_desc(budget_line::Column::FiscalYear)
+        .order_by_asc(budget_line::Column::OrgId)
+        .order_by_asc(budget_line::Column::Code)
+        .offset(page.offset())
+        .limit(page.per_page)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(BudgetLineView::from)
+        .collect();
+    let names = unit_names(ctx, items.iter().map(|l| l.org_id).collect()).await?;
+    for item in &mut items {
+        item.org_name = names.get(&item.org_id).cloned().unwrap_or_default();
+    }
+    Ok(ListResponse::new(items, total, page))
+}
+
+async fn unit_names(
+    ctx: &Ctx,
+    ids: Vec<i64>,
+) -> Result<std::collections::HashMap<i64, String>, ApiError> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Id.is_in(ids))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
         .collect())
+}
+
+/// A purchasing unit the operator can create budget lines for.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct PurchasingUnit {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Every purchasing unit by name (operator and regulator).
+pub async fn purchasing_units(
+    ctx: &Ctx,
+    actor: &Identity,
+) -> Result<Vec<PurchasingUnit>, ApiError> {
+    if !matches!(actor.org_kind, OrgKind::Operator | OrgKind::Regulator) {
+        return Err(ApiError::refused(Text::new("msg.budget.not_yours")));
+    }
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Kind.eq(OrgKind::Purchaser.as_str()))
+        .order_by_asc(organization::Column::Name)
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|o| PurchasingUnit {
+            id: o.id,
+            name: o.name,
+        })
+        .collect())
+}
+
+/// One adjustment of a budget line, with who made it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AdjustmentView {
+    pub delta: Money,
+    pub reason: String,
+    pub by: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A budget line with its adjustments, newest first.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BudgetLineDetail {
+    #[serde(flatten)]
+    pub line: BudgetLineView,
+    pub adjustments: Vec<AdjustmentView>,
+}
+
+/// One budget line visible to the caller (its unit's staff, the operator, the regulator).
+pub async fn detail(ctx: &Ctx, actor: &Identity, id: i64) -> Result<BudgetLineDetail, ApiError> {
+    let line = budget_line::Entity::find_by_id(id)
+        .one(&ctx.db)
+        .await?
+        .filter(|b| {
+            matches!(actor.org_kind, OrgKind::Operator | OrgKind::Regulator)
+                || (actor.org_kind == OrgKind::Purchaser && b.org_id == actor.org_id)
+        })
+        .ok_or_else(|| ApiError::not_found("budget line"))?;
+    let adjustments = budget_adjustment::Entity::find()
+        .filter(budget_adjustment::Column::BudgetLineId.eq(id))
+        .order_by_desc(budget_adjustment::Column::Id)
+        .all(&ctx.db)
+        .await?;
+    let users: std::collections::HashMap<i64, String> =
+        gpmall_platform::entity::user::Entity::find()
+            .filter(
+                gpmall_platform::entity::user::Column::Id.is_in(
+                    adjustments
+                        .iter()
+                        .map(|a| a.actor_user_id)
+                        .collect::<Vec<_>>(),
+                ),
+            )
+            .all(&ctx.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect();
+    let names = unit_names(ctx, vec![line.org_id]).await?;
+    let mut view = BudgetLineView::from(line);
+    view.org_name = names.get(&view.org_id).cloned().unwrap_or_default();
+    Ok(BudgetLineDetail {
+        line: view,
+        adjustments: adjustments
+            .into_iter()
+            .map(|a| AdjustmentView {
+                delta: Money::from_fen(a.delta_fen),
+                reason: a.reason,
+                by: users.get(&a.actor_user_id).cloned().unwrap_or_default(),
+                at: a.created_at,
+            })
+            .collect(),
+    })
 }
 
 /// A budget line visible to `actor` (its own unit's, or any for the operator).

@@ -1316,8 +1316,9 @@ pub struct PaymentPerformance {
     /// Instalments whose due date has passed (or that were paid).
     pub instalments_due: u64,
     pub paid_on_time: u64,
-    /// Share of due instalments paid in full by their due date, in percent with one decimal.
-    pub on_time_percent: String,
+    /// Share of due instalments paid in full by their due date, in percent with one decimal;
+    /// absent while no instalment has fallen due (there is nothing to rate yet).
+    pub on_time_percent: Option<String>,
     /// Average days from the start of the payment clock to full payment, one decimal.
     pub average_days_to_pay: Option<String>,
     pub overdue: Money,
@@ -1402,11 +1403,9 @@ pub async fn payment_performance(
                 overdue_fen: overdue,
                 interest_fen: interest,
             } = tally;
-            let percent = if due == 0 {
-                rust_decimal::Decimal::ONE_HUNDRED
-            } else {
+            let percent = (due > 0).then(|| {
                 rust_decimal::Decimal::from(on_time * 100) / rust_decimal::Decimal::from(due)
-            };
+            });
             let average = (!days.is_empty()).then(|| {
                 let mean = rust_decimal::Decimal::from(days.iter().sum::<i64>())
                     / rust_decimal::Decimal::from(days.len() as i64);
@@ -1417,7 +1416,7 @@ pub async fn payment_performance(
                 purchaser_name: name,
                 instalments_due: due,
                 paid_on_time: on_time,
-                on_time_percent: format!("{:.1}", percent.round_dp(1)),
+                on_time_percent: percent.map(|p| format!("{:.1}", p.round_dp(1))),
                 average_days_to_pay: average,
                 overdue: Money::from_fen(overdue),
                 interest_owed: Money::from_fen(interest),
