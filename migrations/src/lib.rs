@@ -14,6 +14,7 @@ mod m20261126_000006_disputes_forfeiture;
 mod m20261126_000007_search_postings;
 mod m20261126_000008_search_index_version;
 mod m20261204_000010_price_review;
+mod m20261204_000011_search_relevance_order;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_search_postings::Migration),
             Box::new(m20261126_000008_search_index_version::Migration),
             Box::new(m20261204_000010_price_review::Migration),
+            Box::new(m20261204_000011_search_relevance_order::Migration),
         ]
     }
 }

@@ -164,6 +164,18 @@ struct SearchPage {
     pages: u64,
 }
 
+impl SearchPage {
+    /// The order the results are in: the one asked for, else relevance for words and newest
+    /// for a listing without words (one choice, never a separate "default").
+    fn sort_in_effect(&self) -> &str {
+        match self.query.sort.trim() {
+            "" if self.query.q.trim().is_empty() => "newest",
+            "" => "relevance",
+            sort => sort,
+        }
+    }
+}
+
 pub async fn search(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
     // Every field is optional text, so only a malformed query string fails; search for nothing.
     let query = Query::<SearchQuery>::try_from_uri(&uri)

@@ -145,6 +145,50 @@ async fn relevance_ranks_name_above_brand_or_model_above_specification_then_pric
 }
 
 #[tokio::test]
+async fn searching_for_computers_lists_computers_before_tablets_and_accessories() {
+    let app = TestApp::spawn().await;
+    let bag = list(
+        &app,
+        "supplier1",
+        json!({"name": "双肩 电脑包 15.6英寸", "category": "A02010105", "price": "99.00"}),
+    )
+    .await;
+    let r = app
+        .search(&format!("q={}&per_page=100", urlencode("电脑")))
+        .await;
+    r.assert_status(StatusCode::OK);
+    let items = r.body["items"].as_array().unwrap();
+    let categories: Vec<&str> = items
+        .iter()
+        .map(|p| p["category"].as_str().unwrap())
+        .collect();
+    let first_tablet = categories.iter().position(|c| *c == "A02010109").unwrap();
+    // Desktops and laptops (their names end in 电脑) come before tablets, each group cheapest
+    // first; a bag whose name only mentions 电脑 comes after every computer and tablet.
+    assert!(first_tablet > 0);
+    assert!(
+        categories[..first_tablet]
+            .iter()
+            .all(|c| *c == "A02010105" || *c == "A02010108"),
+        "{categories:?}"
+    );
+    let bag_at = items.iter().position(|p| p["id"] == bag).unwrap();
+    let last_tablet = categories.iter().rposition(|c| *c == "A02010109").unwrap();
+    assert!(
+        bag_at > last_tablet,
+        "the bag is at {bag_at}, the last tablet at {last_tablet}"
+    );
+    // Asking for relevance is the same as asking for nothing.
+    let relevance = app
+        .search(&format!(
+            "q={}&per_page=100&sort=relevance",
+            urlencode("电脑")
+        ))
+        .await;
+    assert_eq!(relevance.body["items"], r.body["items"]);
+}
+
+#[tokio::test]
 async fn filters_with_words_match_exactly_the_filtered_word_results() {
     let app = TestApp::spawn().await;
     let q = urlencode("电脑");

@@ -24,8 +24,9 @@ pub const MAX_QUERY_TERMS: usize = 16;
 
 /// The version of the tokens [`postings`] produces. Stored postings written by an older version
 /// are rewritten when the service migrates (`repo::search::bring_index_up_to_date`): 1 indexed
-/// characters and bigrams, 2 adds trigrams and hyphenated Latin words whole.
-pub const TOKENIZER_VERSION: i64 = 2;
+/// characters and bigrams, 2 adds trigrams and hyphenated Latin words whole, 3 scores the
+/// name's head noun above the rest of the name.
+pub const TOKENIZER_VERSION: i64 = 3;
 
 fn jieba() -> &'static Jieba {
     static JIEBA: OnceLock<Jieba> = OnceLock::new();
@@ -135,17 +136,37 @@ pub fn index_tokens(fields: &[&str]) -> String {
 /// read from the same index as a search with words.
 pub const ALL_PRODUCTS_TERM: &str = "";
 
-/// Score of a term found in the product name.
+/// Score of a term that ends a Chinese phrase of the product name, where Chinese puts what a
+/// thing is (电脑 in 联想 启天 M437 台式电脑 i5, but not in 电脑包): see [`head_tokens`].
+pub const SCORE_NAME_HEAD: i32 = 4;
+/// Score of a term found elsewhere in the product name.
 pub const SCORE_NAME: i32 = 3;
 /// Score of a term found in the brand or model but not the name.
 pub const SCORE_BRAND_MODEL: i32 = 2;
 /// Score of a term found only in the category name or the specification.
 pub const SCORE_OTHER: i32 = 1;
 
+/// The tokens that end a Chinese phrase of a product name: the last one, two and three
+/// characters of each run of Chinese characters. Chinese puts the head of a noun phrase last,
+/// so these say what the product is: 电脑 ends 台式电脑 and 平板电脑, but not 电脑包.
+pub fn head_tokens(name: &str) -> BTreeSet<String> {
+    let mut heads = BTreeSet::new();
+    for (cjk, run) in runs(&normalize(name)) {
+        if cjk {
+            let chars: Vec<char> = run.chars().collect();
+            for n in 1..=3.min(chars.len()) {
+                heads.insert(chars[chars.len() - n..].iter().collect());
+            }
+        }
+    }
+    heads
+}
+
 /// The search postings of a product: each index token (the same set as [`index_tokens`] of
 /// name, brand, model, category name and specification) with its relevance score —
-/// [`SCORE_NAME`] if the token is in the name, else [`SCORE_BRAND_MODEL`] if in the brand or
-/// model, else [`SCORE_OTHER`] — plus [`ALL_PRODUCTS_TERM`] with score 0. Sorted by term.
+/// [`SCORE_NAME_HEAD`] if it ends a phrase of the name, else [`SCORE_NAME`] if it is in the name,
+/// else [`SCORE_BRAND_MODEL`] if in the brand or model, else [`SCORE_OTHER`] — plus
+/// [`ALL_PRODUCTS_TERM`] with score 0. Sorted by term.
 pub fn postings(
     name: &str,
     brand: &str,
@@ -155,6 +176,7 @@ pub fn postings(
 ) -> Vec<(String, i32)> {
     let mut in_name = BTreeSet::new();
     field_tokens(name, &mut in_name);
+    let heads = head_tokens(name);
     let mut in_brand_model = BTreeSet::new();
     field_tokens(brand, &mut in_brand_model);
     field_tokens(model, &mut in_brand_model);
@@ -167,7 +189,9 @@ pub fn postings(
     all.extend(in_brand_model.iter());
     all.extend(other.iter());
     for term in all {
-        let score = if in_name.contains(term) {
+        let score = if heads.contains(term) {
+            SCORE_NAME_HEAD
+        } else if in_name.contains(term) {
             SCORE_NAME
         } else if in_brand_model.contains(term) {
             SCORE_BRAND_MODEL
@@ -239,7 +263,8 @@ mod tests {
         let postings = postings(name, "联想", "启天 M437", "台式计算机", spec);
         let score = |t: &str| postings.iter().find(|(term, _)| term == t).map(|p| p.1);
         assert_eq!(score(ALL_PRODUCTS_TERM), Some(0));
-        assert_eq!(score("电脑"), Some(SCORE_NAME));
+        assert_eq!(score("电脑"), Some(SCORE_NAME_HEAD));
+        assert_eq!(score("台式"), Some(SCORE_NAME));
         assert_eq!(score("m437"), Some(SCORE_NAME));
         assert_eq!(score("计算"), Some(SCORE_OTHER));
         assert_eq!(score("键盘"), Some(SCORE_OTHER));
@@ -295,5 +320,23 @@ mod tests {
         assert!(matches("晨光 中性笔 0.5mm 黑色", "笔"));
         assert!(query_terms("  ,,, ").is_empty());
         assert_eq!(query_terms("x1 X1"), vec!["x1"]);
+    }
+
+    #[test]
+    fn the_head_noun_says_what_the_product_is() {
+        let heads = head_tokens("联想 启天 M437 台式电脑 i5/16G/512G 23.8英寸");
+        assert!(heads.contains("电脑") && heads.contains("式电脑") && heads.contains("英寸"));
+        assert!(!heads.contains("台式"));
+        assert!(head_tokens("得力 A4 复印纸 70g").contains("复印纸"));
+        assert!(head_tokens("ThinkPad X1").is_empty());
+        let score = |name: &str, term: &str| {
+            postings(name, "", "", "", "")
+                .into_iter()
+                .find(|(t, _)| t == term)
+                .map(|(_, s)| s)
+        };
+        // 电脑 is what a desktop is, but only what a computer bag is for.
+        assert_eq!(score("联想 台式电脑", "电脑"), Some(SCORE_NAME_HEAD));
+        assert_eq!(score("双肩 电脑包", "电脑"), Some(SCORE_NAME));
     }
 }

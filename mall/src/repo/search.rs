@@ -2,8 +2,8 @@
 //! migration `m20261126_000007_search_postings`), the same on SQLite and PostgreSQL.
 //!
 //! A page is read from a B-tree of the postings of one term (the *driving* term) in the order
-//! asked for, and stops once the page is full: `(term, visible, score DESC, price_fen,
-//! product_id)` for relevance, `(term, visible, price_fen, product_id)` for price (backwards for
+//! asked for, and stops once the page is full: `(term, visible, score DESC, category_code,
+//! price_fen, product_id)` for relevance, `(term, visible, price_fen, product_id)` for price (backwards for
 //! descending), the primary key `(term, product_id)` backwards for newest, and `(term, visible,
 //! category_code, price_fen, product_id)` when a category narrows the search. Category, price
 //! and SME filters are columns of the posting, so they are checked in the index without
@@ -19,9 +19,10 @@
 //! transaction as the change, and the page's rows are checked again against the products and
 //! suppliers they are joined to.
 //!
-//! Relevance: the score of the driving term for the product (3 if the term is in the product
-//! name, 2 if only in its brand or model, 1 if only in its category name or specification), then
-//! price ascending, then id ascending. For one-term queries that is the term's score.
+//! Relevance: the score of the driving term for the product (4 if it ends the name's head noun,
+//! 3 if it is elsewhere in the name, 2 if only in its brand or model, 1 if only in its category
+//! name or specification), then the category in catalogue order, then price ascending, then id
+//! ascending. For one-term queries that is the term's score.
 //!
 //! The total is exact up to [`TOTAL_CAP`] matches (or up to the end of the requested page, when
 //! that is further); beyond that it is a lower bound and `total_exact` is false.
@@ -148,7 +149,9 @@ pub async fn search(
         ));
     }
     let order_by = match sort {
-        SortOrder::Relevance if has_terms => "d.score DESC, d.price_fen ASC, d.product_id ASC",
+        SortOrder::Relevance if has_terms => {
+            "d.score DESC, d.category_code ASC, d.price_fen ASC, d.product_id ASC"
+        }
         SortOrder::Relevance | SortOrder::Newest => "d.product_id DESC",
         SortOrder::PriceAsc => "d.price_fen ASC, d.product_id ASC",
         SortOrder::PriceDesc => "d.price_fen DESC, d.product_id DESC",
@@ -187,7 +190,8 @@ pub async fn search(
     }
     let page_sql = format!(
         "SELECT {PRODUCT_COLUMNS}, d.score AS rank FROM \
-         (SELECT d.product_id, d.score, d.price_fen FROM search_postings d WHERE {} \
+         (SELECT d.product_id, d.score, d.category_code, d.price_fen FROM search_postings d \
+         WHERE {} \
          ORDER BY {order_by} LIMIT {} OFFSET {}) d \
          JOIN products p ON p.id = d.product_id \
          JOIN organizations o ON o.id = p.supplier_id \
