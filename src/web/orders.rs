@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect};
 use chrono::NaiveDate;
 use gpmall_mall::domain::acceptance::AttachmentRef;
 use gpmall_mall::domain::order::{OrderAction, OrderStatus, Party, transition};
-use gpmall_mall::service::budgets;
 use gpmall_mall::service::orders::{self, OrderFilter, OrderView, TransitionInput};
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::PageRequest;
@@ -140,7 +139,6 @@ struct OrderPage {
     tr: Tr,
     layout: Layout,
     card: OrderCard,
-    budget_line: String,
     today: String,
     form: ActionInput,
     from: &'static str,
@@ -155,23 +153,10 @@ async fn render_order(
 ) -> PageResult {
     let user = page.user()?;
     let order = orders::get(ctx, user, id).await.or_fail(page)?;
-    // The purchaser knows its budget lines by code; others see the line's number.
-    let budget_line = if user.org_kind == OrgKind::Purchaser {
-        budgets::list(ctx, user)
-            .await
-            .or_fail(page)?
-            .into_iter()
-            .find(|b| b.id == order.budget_line_id)
-            .map(|b| format!("{} ({})", b.code, b.fund_source))
-    } else {
-        None
-    }
-    .unwrap_or_else(|| format!("#{}", order.budget_line_id));
     let template = OrderPage {
         tr: page.tr,
         layout: page.layout_with(error.as_ref()),
         card: card(user, order),
-        budget_line,
         today: ctx.clock.today().to_string(),
         form,
         from: "detail",

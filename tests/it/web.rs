@@ -676,3 +676,58 @@ async fn a_page_the_role_may_not_see_says_so_in_words() {
         .assert_shows("此操作需要“运营机构”角色")
         .assert_lacks("operator`");
 }
+
+#[tokio::test]
+async fn the_order_page_names_its_budget_line_and_links_to_its_contract() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app
+        .new_budget_line(&buyer, "2026-JB-EDU-077", "100000.00")
+        .await;
+    let product = app
+        .listed_product("supplier1", "3000.00", 10, "A02010105")
+        .await;
+    let placed = app
+        .place_order(
+            &buyer,
+            "link-1",
+            &serde_json::json!({
+                "budget_line_id": line,
+                "lines": [{"product_id": product, "quantity": 1}],
+                "delivery_address": "重庆市江北区建新北路 1 号",
+            }),
+        )
+        .await;
+    placed.assert_status(StatusCode::CREATED);
+    let order = placed.body["orders"][0]["id"].as_i64().unwrap();
+    let mut buyer_page = Browser::signed_in(&app, "buyer1").await;
+    buyer_page
+        .get(&format!("/orders/{order}"))
+        .await
+        .assert_shows("2026-JB-EDU-077")
+        .assert_shows("供应商确认订单后生成")
+        .assert_shows("台式计算机");
+    let supplier = app.login("supplier1").await;
+    let confirmed = app
+        .order_action(&supplier, order, "confirm", serde_json::json!({}))
+        .await;
+    confirmed.assert_status(StatusCode::OK);
+    let contract = confirmed.body["contract"].clone();
+    let contract_id = contract["id"]
+        .as_i64()
+        .expect("the order names its contract");
+    let contract_no = contract["contract_no"].as_str().unwrap().to_owned();
+    buyer_page
+        .get(&format!("/orders/{order}"))
+        .await
+        .assert_shows(&format!(
+            "<a href=\"/contracts/{contract_id}\">{contract_no}</a>"
+        ));
+    // The operator sees the same line by its code, never by a number.
+    let mut operator = Browser::signed_in(&app, "operator").await;
+    operator
+        .get(&format!("/orders/{order}"))
+        .await
+        .assert_shows("2026-JB-EDU-077")
+        .assert_lacks(&format!("#{line}"));
+}

@@ -414,6 +414,9 @@ pub struct ListingView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier_name: Option<String>,
     pub category: String,
+    /// The category's name (in lists and the review queue).
+    #[serde(default)]
+    pub category_name: String,
     pub name: String,
     pub brand: String,
     pub model: String,
@@ -443,6 +446,7 @@ impl From<product::Model> for ListingView {
             supplier_id: p.supplier_id,
             supplier_name: None,
             category: p.category_code,
+            category_name: String::new(),
             name: p.name,
             brand: p.brand,
             model: p.model,
@@ -959,7 +963,19 @@ pub async fn price_review_queue(
     Ok(ListResponse::new(items, total, page))
 }
 
+/// Fills in the names of the listings' suppliers and categories.
 async fn name_suppliers(ctx: &Ctx, items: &mut [ListingView]) -> Result<(), ApiError> {
+    let codes: Vec<String> = items.iter().map(|l| l.category.clone()).collect();
+    let categories: std::collections::HashMap<String, String> = category::Entity::find()
+        .filter(category::Column::Code.is_in(codes))
+        .all(&ctx.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.code, c.name))
+        .collect();
+    for item in items.iter_mut() {
+        item.category_name = categories.get(&item.category).cloned().unwrap_or_default();
+    }
     let supplier_ids: Vec<i64> = items.iter().map(|l| l.supplier_id).collect();
     let names: std::collections::HashMap<i64, String> =
         gpmall_platform::entity::organization::Entity::find()
@@ -1027,6 +1043,8 @@ pub async fn supplier_listings(
         .into_iter()
         .map(ListingView::from)
         .collect();
+    let mut items: Vec<ListingView> = items;
+    name_suppliers(ctx, &mut items).await?;
     Ok(ListResponse::new(items, total, page))
 }
 

@@ -14,6 +14,7 @@ use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::pipeline::{Outcome, Row, Step, Txn};
 use gpmall_platform::{ApiError, Ctx, Money};
 use gpmall_settlement::service::contracts;
+use gpmall_settlement::service::order_links::{self, ContractRef};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, DbBackend,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
@@ -24,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::acceptance::{AttachmentRef, clean_attachments};
 use crate::domain::limits::check_direct_purchase;
 use crate::domain::order::{OrderAction, OrderStatus, Party, transition};
-use crate::entity::{acceptance, order, order_line};
+use crate::entity::{acceptance, budget_line, category, order, order_line};
 use crate::service::{cart, catalog};
 
 pub const MAX_LINES: usize = 100;
@@ -652,7 +653,10 @@ pub struct TransitionInput {
 pub struct OrderLineView {
     pub product_id: i64,
     pub product_name: String,
+    /// The category's code; its names follow.
     pub category: String,
+    pub category_name: String,
+    pub category_name_en: String,
     pub unit: String,
     pub unit_price: Money,
     pub quantity: i64,
@@ -677,8 +681,12 @@ pub struct OrderView {
     pub supplier_id: i64,
     pub supplier_name: String,
     pub budget_line_id: i64,
+    /// The budget line's code, as the purchasing unit knows it.
+    pub budget_line_code: String,
     pub total: Money,
     pub status: OrderStatus,
+    /// The contract the order became when the supplier confirmed it.
+    pub contract: Option<ContractRef>,
     pub delivery_address: String,
     pub note: String,
     pub cancel_reason: Option<String>,
@@ -1041,9 +1049,30 @@ async fn load_views<C: ConnectionTrait>(
         .into_iter()
         .map(|o| (o.id, o.name))
         .collect();
-    Ok(orders
+    let budget_codes: BTreeMap<i64, String> = budget_line::Entity::find()
+        .filter(budget_line::Column::Id.is_in(orders.iter().map(|o| o.budget_line_id)))
+        .all(conn)
+        .await?
         .into_iter()
-        .map(|o| OrderView {
+        .map(|b| (b.id, b.code))
+        .collect();
+    let mut codes: Vec<String> = lines.iter().map(|l| l.category_code.clone()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let categories: BTreeMap<String, (String, String)> = category::Entity::find()
+        .filter(category::Column::Code.is_in(codes))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.code, (c.name, c.name_en)))
+        .collect();
+    let order_ids: Vec<i64> = orders.iter().map(|o| o.id).collect();
+    let contracts = order_links::contracts_of_orders(conn, &order_ids).await?;
+    let mut views = Vec::with_capacity(orders.len());
+    for o in orders {
+        let status = OrderStatus::parse(&o.status)
+            .ok_or_else(|| ApiError::internal(format!("unknown order status {}", o.status)))?;
+        views.push(OrderView {
             id: o.id,
             purchaser_name: names.get(&o.purchaser_org_id).cloned().unwrap_or_default(),
             supplier_name: names.get(&o.supplier_id).cloned().unwrap_or_default(),
@@ -1054,6 +1083,14 @@ async fn load_views<C: ConnectionTrait>(
                     product_id: l.product_id,
                     product_name: l.product_name.clone(),
                     category: l.category_code.clone(),
+                    category_name: categories
+                        .get(&l.category_code)
+                        .map(|(zh, _)| zh.clone())
+                        .unwrap_or_default(),
+                    category_name_en: categories
+                        .get(&l.category_code)
+                        .map(|(_, en)| en.clone())
+                        .unwrap_or_default(),
                     unit: l.unit.clone(),
                     unit_price: Money::from_fen(l.unit_price_fen),
                     quantity: l.quantity,
@@ -1074,15 +1111,21 @@ async fn load_views<C: ConnectionTrait>(
             purchaser_org_id: o.purchaser_org_id,
             supplier_id: o.supplier_id,
             budget_line_id: o.budget_line_id,
+            budget_line_code: budget_codes
+                .get(&o.budget_line_id)
+                .cloned()
+                .unwrap_or_default(),
             total: Money::from_fen(o.total_fen),
-            status: OrderStatus::parse(&o.status).unwrap_or(OrderStatus::Placed),
+            status,
+            contract: contracts.get(&o.id).cloned(),
             delivery_address: o.delivery_address,
             note: o.note,
             cancel_reason: o.cancel_reason,
             placed_at: o.placed_at,
             updated_at: o.updated_at,
-        })
-        .collect())
+        });
+    }
+    Ok(views)
 }
 
 pub async fn get(ctx: &Ctx, actor: &Identity, id: i64) -> Result<OrderView, ApiError> {
