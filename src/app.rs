@@ -196,6 +196,11 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
         .fallback(ops::not_found)
         // Refuses a declared oversize body before it is read; `json_errors` gives it our body.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        // Inside `json_errors`, so a 408 gets our body too.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_seconds),
+        ))
         .layer(axum::middleware::from_fn(ops::json_errors))
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
@@ -205,10 +210,6 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(ops::request_span))
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(CatchPanicLayer::custom(ops::panic_response))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::REQUEST_TIMEOUT,
-                    Duration::from_secs(config.request_timeout_seconds),
-                ))
                 .layer(CompressionLayer::new()),
         )
         .with_state(ctx)

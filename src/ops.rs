@@ -83,7 +83,8 @@ pub async fn track_metrics(request: Request, next: Next) -> Response {
     response
 }
 
-/// Gives API errors produced outside our handlers (405, 413, 408 …) our error body, and our
+/// Gives API errors produced outside our handlers (405, 413, 408 …) our error body, whatever
+/// body they came with, and our
 /// own errors their message in the language `Accept-Language` asks for.
 pub async fn json_errors(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
@@ -103,8 +104,10 @@ pub async fn json_errors(request: Request, next: Next) -> Response {
         return localized.into_response();
     }
     let status = response.status();
-    let has_body_type = response.headers().contains_key(header::CONTENT_TYPE);
-    if !is_api || has_body_type || !(status.is_client_error() || status.is_server_error()) {
+    // Our own errors carry themselves in the response; anything else on an API path (a layer's
+    // plain-text 413, an empty 405 or 408) is replaced by our body.
+    let ours = response.extensions().get::<ApiError>().is_some();
+    if !is_api || ours || !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
     let (code, message) = match status {

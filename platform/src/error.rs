@@ -135,6 +135,17 @@ impl ApiError {
         )
     }
 
+    /// For a 429, how long the client must wait: the `Retry-After` header clients and proxies
+    /// act on (the details carry the same number as `retry_after_seconds`).
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        (self.status == StatusCode::TOO_MANY_REQUESTS).then(|| {
+            self.details
+                .as_ref()
+                .and_then(|d| d["retry_after_seconds"].as_u64())
+                .unwrap_or(1)
+        })
+    }
+
     pub fn body(&self) -> ErrorBody {
         ErrorBody {
             error: ErrorDetail {
@@ -163,6 +174,12 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after_seconds() {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
         response.extensions_mut().insert(self);
         response
     }
