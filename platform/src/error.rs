@@ -126,6 +126,17 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// A sum that would pass [`crate::Money::MAX`]: refused, with the maximum in the message
+    /// (`text` should carry it as `{max}`) and in the details.
+    pub fn amount_above_max(text: Text) -> Self {
+        ApiError::say(
+            StatusCode::BAD_REQUEST,
+            "AMOUNT_TOO_LARGE",
+            text.money("max", crate::Money::MAX),
+        )
+        .with_details(serde_json::json!({ "max": crate::Money::MAX }))
+    }
+
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(error = %error, "internal error");
         Self::new(
@@ -383,6 +394,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "this issuer's letter number is already registered",
     ),
     ("CART_EMPTY", "the cart has nothing to order"),
+    (
+        "AMOUNT_TOO_LARGE",
+        "a sum (budget after an adjustment, cart or order total) would exceed the maximum amount, 100000000000.00",
+    ),
     (
         "ALREADY_EXISTS",
         "the same thing was created at the same moment by another request; reload and check",

@@ -12,6 +12,7 @@ mod calendar;
 mod catalog;
 mod compose;
 mod concurrency;
+mod contract;
 mod deposits;
 mod disputes;
 mod errors;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
@@ -250,9 +251,7 @@ pub async fn place(
                 "method": e.method,
             }))
         })?;
-        grand_total = grand_total
-            .checked_add(total)
-            .ok_or_else(|| ApiError::validation("order total overflows"))?;
+        grand_total = grand_total.checked_add(total).ok_or_else(order_too_large)?;
         let order_no = format!(
             "GP{}{}",
             ctx.clock.today().format("%Y%m%d"),
@@ -381,10 +380,13 @@ fn quantities(
     Ok(quantities)
 }
 
+fn order_too_large() -> ApiError {
+    ApiError::amount_above_max(Text::new("msg.order.above_max"))
+}
+
 fn order_total(lines: &[PricedLine]) -> Result<Money, ApiError> {
     lines.iter().try_fold(Money::ZERO, |acc, l| {
-        acc.checked_add(l.line_total)
-            .ok_or_else(|| ApiError::validation("order total overflows"))
+        acc.checked_add(l.line_total).ok_or_else(order_too_large)
     })
 }
 
@@ -473,7 +475,7 @@ fn price_lines(
         let unit_price = Money::from_fen(row.get("price_fen")?);
         let line_total = unit_price
             .checked_mul(*quantity)
-            .ok_or_else(|| ApiError::validation("line total overflows"))?;
+            .ok_or_else(order_too_large)?;
         by_supplier
             .entry(row.get("supplier_id")?)
             .or_default()

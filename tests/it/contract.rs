@@ -1,0 +1,93 @@
+//! The API contract: amounts never pass the documented maximum, a refused write leaves nothing
+//! behind, and unique constraints become conflicts.
+
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn a_budget_adjustment_past_the_maximum_is_refused_naming_it() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-MAX", "90000000000.00").await;
+    let (app, buyer) = (&app, &buyer);
+    let adjust = |delta: &'static str| async move {
+        app.post(
+            &format!("/api/v1/budgets/{line}/adjustments"),
+            Some(buyer),
+            &json!({"delta": delta, "reason": "追加"}),
+        )
+        .await
+    };
+    let r = adjust("90000000000.00").await;
+    r.assert_error(StatusCode::BAD_REQUEST, "AMOUNT_TOO_LARGE");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("¥100,000,000,000.00"),
+        "the message names the maximum: {}",
+        r.body
+    );
+    assert_eq!(r.body["error"]["details"]["max"], "100000000000.00");
+    assert_eq!(
+        app.budget_line(buyer, line).await["amount"],
+        "90000000000.00"
+    );
+    // Up to the maximum exactly is fine.
+    let r = adjust("10000000000.00").await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(r.body["amount"], "100000000000.00");
+    adjust("0.01")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "AMOUNT_TOO_LARGE");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM budget_adjustments WHERE budget_line_id = {line}"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_cart_addition_whose_total_is_too_large_keeps_nothing() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let dear = app
+        .listed_product("supplier1", "100000000000.00", 10, "A02010105")
+        .await;
+    let cheap = app
+        .listed_product("supplier2", "1.00", 10, "A02010105")
+        .await;
+    let (app, buyer) = (&app, &buyer);
+    let add = |product: i64, quantity: i64| async move {
+        app.post(
+            "/api/v1/cart",
+            Some(buyer),
+            &json!({"product_id": product, "quantity": quantity}),
+        )
+        .await
+    };
+    add(dear, 1).await.assert_status(StatusCode::OK);
+    add(cheap, 1)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "AMOUNT_TOO_LARGE");
+    add(dear, 1)
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "AMOUNT_TOO_LARGE");
+    app.request(
+        Method::PUT,
+        &format!("/api/v1/cart/{dear}"),
+        Some(buyer),
+        Some(&json!({"quantity": 2})),
+        &[],
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "AMOUNT_TOO_LARGE");
+    let cart = app.get("/api/v1/cart", Some(buyer)).await;
+    cart.assert_status(StatusCode::OK);
+    assert_eq!(cart.body["total"], "100000000000.00");
+    assert_eq!(cart.body["item_count"], 1, "{}", cart.body);
+}
