@@ -91,3 +91,67 @@ async fn a_cart_addition_whose_total_is_too_large_keeps_nothing() {
     assert_eq!(cart.body["total"], "100000000000.00");
     assert_eq!(cart.body["item_count"], 1, "{}", cart.body);
 }
+
+#[tokio::test]
+async fn rates_have_at_most_four_decimals_and_stay_within_a_hundred_percent() {
+    let app = TestApp::spawn().await;
+    let operator = app.login("operator").await;
+    let rate = |percent: &str| {
+        json!({"kind": "lpr1y", "effective_from": "2026-02-20", "percent": percent,
+               "announced_by": "中国人民银行授权全国银行间同业拆借中心公告"})
+    };
+    for bad in ["3.00001", "3.14159265358979323846", "100.5", "-3", "3e0"] {
+        app.post(
+            "/api/v1/settlement/reference-rates",
+            Some(&operator),
+            &rate(bad),
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "MALFORMED_JSON");
+    }
+    app.post(
+        "/api/v1/settlement/reference-rates",
+        Some(&operator),
+        &json!({"kind": "lpr1y", "effective_from": "2026-02-20", "percent": 3.1,
+                "announced_by": "x"}),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "MALFORMED_JSON");
+    app.post(
+        "/api/v1/settlement/reference-rates",
+        Some(&operator),
+        &rate("3.0125"),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+
+    let terms = |share: &str, annual: &str| {
+        json!({
+            "method": "one_payment",
+            "instalments": [{"share_percent": share, "trigger": "acceptance", "days_after": 30}],
+            "late_interest": {"kind": "agreed_annual", "annual_percent": annual},
+            "acceptance_period_days": 7,
+            "extended_term_agreed": false,
+        })
+    };
+    for (share, annual) in [("100", "3.123456789"), ("99.99999", "3.5"), ("100", "1000")] {
+        app.request(
+            Method::PUT,
+            "/api/v1/settlement/default-terms/A02010105",
+            Some(&operator),
+            Some(&terms(share, annual)),
+            &[],
+        )
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "MALFORMED_JSON");
+    }
+    app.request(
+        Method::PUT,
+        "/api/v1/settlement/default-terms/A02010105",
+        Some(&operator),
+        Some(&terms("100", "3.1234")),
+        &[],
+    )
+    .await
+    .assert_status(StatusCode::OK);
+}
