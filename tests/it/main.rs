@@ -21,6 +21,7 @@ mod instances;
 mod ops;
 mod orders;
 mod pages;
+mod route_roles;
 mod search;
 mod settlement;
 mod web;

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, positive_id};
-use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::{BudgetKeeper, PurchaserStaff};
 use gpmall_platform::{ApiResult, Ctx};
 
 use crate::service::budgets::{self, BudgetAdjustment, BudgetLineView, NewBudgetLine};
@@ -20,7 +20,10 @@ pub struct BudgetList {
 
 #[utoipa::path(get, path = "/api/v1/budgets", tag = "budgets",
     responses((status = 200, body = BudgetList, description = "The caller's unit's budget lines")))]
-pub async fn list_budgets(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<BudgetList>> {
+pub async fn list_budgets(
+    State(ctx): State<Ctx>,
+    PurchaserStaff(actor): PurchaserStaff,
+) -> ApiResult<Json<BudgetList>> {
     let items = budgets::list(&ctx, &actor).await?;
     let total = items.len() as u64;
     Ok(Json(BudgetList {
@@ -35,7 +38,7 @@ pub async fn list_budgets(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<
     responses((status = 201, body = BudgetLineView), (status = 403, body = ErrorBody)))]
 pub async fn create_budget(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    BudgetKeeper(actor): BudgetKeeper,
     ApiJson(input): ApiJson<NewBudgetLine>,
 ) -> ApiResult<(StatusCode, Json<BudgetLineView>)> {
     Ok((
@@ -49,7 +52,7 @@ pub async fn create_budget(
     responses((status = 200, body = BudgetLineView), (status = 409, body = ErrorBody)))]
 pub async fn adjust_budget(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    BudgetKeeper(actor): BudgetKeeper,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<BudgetAdjustment>,
 ) -> ApiResult<Json<BudgetLineView>> {

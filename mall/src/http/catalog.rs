@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
-use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::{Operator, Seller};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx, Money};
 use serde::Deserialize;
@@ -35,7 +35,7 @@ pub struct LimitInput {
     responses((status = 200, body = CategoryView), (status = 403, body = ErrorBody)))]
 pub async fn set_category_limit(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<LimitInput>,
 ) -> ApiResult<Json<CategoryView>> {
@@ -136,7 +136,7 @@ pub struct ListingQuery {
     responses((status = 200, body = ListResponse<ListingView>)))]
 pub async fn supplier_products(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiQuery(query): ApiQuery<ListingQuery>,
 ) -> ApiResult<Json<ListResponse<ListingView>>> {
     let page = PageRequest::parse(query.page, query.per_page)?;
@@ -150,7 +150,7 @@ pub async fn supplier_products(
               (status = 400, body = ErrorBody)))]
 pub async fn create_product(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiJson(input): ApiJson<NewProduct>,
 ) -> ApiResult<(StatusCode, Json<ListingView>)> {
     Ok((
@@ -163,7 +163,7 @@ pub async fn create_product(
     responses((status = 200, body = ListingView), (status = 404, body = ErrorBody)))]
 pub async fn supplier_product(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ListingView>> {
     Ok(Json(
@@ -176,7 +176,7 @@ pub async fn supplier_product(
     responses((status = 200, body = ListingView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn change_product(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<ProductChange>,
 ) -> ApiResult<Json<ListingView>> {
@@ -205,7 +205,7 @@ pub enum SupplierListingAction {
     responses((status = 200, body = ListingView), (status = 409, body = ErrorBody)))]
 pub async fn supplier_product_action(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiPath((id, action)): ApiPath<(i64, SupplierListingAction)>,
     body: Option<ApiJson<ReasonInput>>,
 ) -> ApiResult<Json<ListingView>> {
@@ -224,7 +224,7 @@ pub async fn supplier_product_action(
     params(("id" = i64, Path)), responses((status = 200, body = Vec<PriceChange>)))]
 pub async fn price_history(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<PriceChange>>> {
     Ok(Json(
@@ -243,7 +243,7 @@ pub struct PageQuery {
     responses((status = 200, body = ListResponse<ListingView>), (status = 403, body = ErrorBody)))]
 pub async fn review_queue(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListResponse<ListingView>>> {
     let page = PageRequest::parse(query.page, query.per_page)?;
@@ -264,7 +264,7 @@ pub enum OperatorReviewAction {
     responses((status = 200, body = ListingView), (status = 409, body = ErrorBody)))]
 pub async fn review_action(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiPath((id, action)): ApiPath<(i64, OperatorReviewAction)>,
     body: Option<ApiJson<ReasonInput>>,
 ) -> ApiResult<Json<ListingView>> {

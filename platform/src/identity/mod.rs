@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod credit_code;
+pub mod guard;
 pub mod http;
 pub mod password;
 pub mod session;
