@@ -264,3 +264,82 @@ async fn walk(
         }
     }
 }
+
+/// Every `$ref` in `value`, with where it was found.
+fn refs<'a>(value: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                if key == "$ref"
+                    && let Some(target) = inner.as_str()
+                {
+                    out.push((at.clone(), target));
+                }
+                refs(inner, format!("{at}/{key}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, inner) in items.iter().enumerate() {
+                refs(inner, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn the_document_resolves_and_lists_every_error_status() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/openapi.json", None).await.body;
+    let mut found = Vec::new();
+    refs(&doc, String::new(), &mut found);
+    assert!(found.len() > 100, "the document has its references");
+    let dangling: Vec<String> = found
+        .iter()
+        .filter(|(_, target)| {
+            let pointer = target.strip_prefix('#').unwrap_or("?");
+            doc.pointer(pointer).is_none()
+        })
+        .map(|(at, target)| format!("{at} -> {target}"))
+        .collect();
+    assert!(dangling.is_empty(), "dangling $refs: {dangling:#?}");
+
+    let mut missing = Vec::new();
+    for (method, path, allowed) in TABLE {
+        let operation = &doc["paths"][path][method.to_lowercase()];
+        let responses = &operation["responses"];
+        let mut expected = Vec::new();
+        if operation.get("parameters").is_some() || operation.get("requestBody").is_some() {
+            expected.push("400");
+        }
+        if *allowed != "*" {
+            expected.push("401");
+            if operation["security"][0].get("bearer").is_none() {
+                missing.push(format!("{method} {path}: no bearer security requirement"));
+            }
+        }
+        if *allowed != "*" && *allowed != "BFSOR" {
+            expected.push("403");
+        }
+        if path.contains('{') {
+            expected.push("404");
+        }
+        if operation.get("requestBody").is_some() {
+            expected.extend(["413", "415"]);
+        }
+        for status in expected {
+            if responses.get(status).is_none() {
+                missing.push(format!("{method} {path}: {status}"));
+            }
+        }
+        for (status, response) in responses.as_object().unwrap() {
+            let schema = &response["content"]["application/json"]["schema"]["$ref"];
+            if status.starts_with('4') && schema != "#/components/schemas/ErrorBody" {
+                missing.push(format!("{method} {path}: {status} without the error body"));
+            }
+        }
+    }
+    assert!(missing.is_empty(), "undocumented: {missing:#?}");
+    let limited = &doc["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"];
+    assert!(limited["headers"].get("Retry-After").is_some());
+}

@@ -52,6 +52,7 @@ pub async fn set_category_limit(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// Words to search for, in Chinese or Latin letters (brand, model).
@@ -124,6 +125,7 @@ pub async fn get_product(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListingQuery {
     /// pending, listed, delisted or rejected.
@@ -233,6 +235,7 @@ pub async fn price_history(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub page: Option<u64>,

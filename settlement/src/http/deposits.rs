@@ -35,6 +35,7 @@ pub fn router() -> OpenApiRouter<Ctx> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProcedureQuery {
     pub page: Option<u64>,
@@ -115,6 +116,7 @@ pub async fn record_event(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DepositQuery {
     pub status: Option<DepositStatus>,

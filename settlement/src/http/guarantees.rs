@@ -57,6 +57,7 @@ pub async fn register_issuer(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LetterQuery {
     pub status: Option<LetterStatus>,

@@ -53,6 +53,7 @@ pub fn router() -> OpenApiRouter<Ctx> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub page: Option<u64>,
@@ -240,6 +241,7 @@ pub async fn set_default_terms(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WarningQuery {
     /// Only open warnings (default true).
