@@ -195,12 +195,12 @@ const SESSION_OPERATIONS: &[(&str, &str)] =
 
 /// Documents on every operation the error statuses it can answer, each with our error body:
 /// 400 where it takes parameters or a body, 401 and the bearer scheme where it needs a login,
-/// 403 where a role or the kind of organization can be refused, 404 where the path names an
-/// object, 409 on every write (a conflicting state, or a unique constraint another request
+/// 403 where a role or the kind of organization can be refused, 404 where the path or the body
+/// names an object, 409 on every write (a conflicting state, or a unique constraint another request
 /// won), 413 and 415 where it takes a body. Statuses a handler documents itself stay as they
 /// are (422, 429 and the codes in their descriptions).
 fn document_errors(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
-    use serde_json::json;
+    use serde_json::{Value, json};
     let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serializes");
     let error_body =
         json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
@@ -226,6 +226,15 @@ fn document_errors(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
                 .is_some_and(|p| !p.is_empty());
             let has_body = operation.get("requestBody").is_some();
             let writes = method != "get";
+            // Ids in paths are positive (`BAD_ID` otherwise).
+            let parameters = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut);
+            for parameter in parameters.into_iter().flatten() {
+                if parameter["in"] == "path" && parameter["schema"]["type"] == "integer" {
+                    parameter["schema"]["minimum"] = json!(1);
+                }
+            }
             let mut statuses: Vec<(&str, &str)> = Vec::new();
             if has_params || has_body {
                 statuses.push((
@@ -243,7 +252,8 @@ fn document_errors(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
                 }
                 operation["security"] = json!([{"bearer": []}]);
             }
-            if has_path_params {
+            // The path names an object, or the body does (a product, a budget line, a contract).
+            if has_path_params || (has_body && !public) {
                 statuses.push(("404", "NOT_FOUND: no such object visible to you"));
             }
             if writes && !public && !any_session {
