@@ -155,3 +155,30 @@ async fn rates_have_at_most_four_decimals_and_stay_within_a_hundred_percent() {
     .await
     .assert_status(StatusCode::OK);
 }
+
+#[tokio::test]
+async fn pages_and_docs_send_security_headers() {
+    let app = TestApp::spawn().await;
+    let search = format!("/search?q={}", crate::support::urlencode("电脑"));
+    for path in ["/", "/login", search.as_str()] {
+        let r = app.get(path, None).await;
+        let headers = &r.headers;
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(!csp.contains("script-src"), "pages run no scripts: {csp}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["referrer-policy"], "same-origin", "{path}");
+    }
+    // Swagger UI keeps working: its scripts and inline styles come from this origin.
+    let docs = app.get("/docs/", None).await;
+    docs.assert_status(StatusCode::OK);
+    let csp = docs.headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("connect-src 'self'"), "{csp}");
+    assert_eq!(docs.headers["x-frame-options"], "DENY");
+    // The API is never sniffed either.
+    let api = app.get("/api/v1/catalog/categories", None).await;
+    assert_eq!(api.headers["x-content-type-options"], "nosniff");
+}
