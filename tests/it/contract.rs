@@ -182,3 +182,33 @@ async fn pages_and_docs_send_security_headers() {
     let api = app.get("/api/v1/catalog/categories", None).await;
     assert_eq!(api.headers["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn racing_creates_of_the_same_thing_get_one_created_and_conflicts() {
+    let app = TestApp::spawn().await;
+    let operator = app.login("operator").await;
+    let buyer = app.login("buyer1").await;
+    let unit = app.get("/api/v1/auth/me", Some(&buyer)).await.body["org_id"].clone();
+    let line = json!({"org_id": unit, "code": "T-RACE", "fiscal_year": 2026,
+                      "fund_source": "一般公共预算", "amount": "100.00"});
+    let user = json!({"org_id": unit, "username": "racer", "display_name": "racer",
+                      "password": "long enough", "roles": ["buyer"]});
+    for (path, body) in [("/api/v1/budgets", &line), ("/api/v1/admin/users", &user)] {
+        let results =
+            futures::future::join_all((0..6).map(|_| app.post(path, Some(&operator), body))).await;
+        let statuses: Vec<u16> = results.iter().map(|r| r.status.as_u16()).collect();
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 201).count(),
+            1,
+            "{path}: {statuses:?}"
+        );
+        for r in results.iter().filter(|r| r.status != StatusCode::CREATED) {
+            assert_eq!(r.status, StatusCode::CONFLICT, "{path}: {}", r.body);
+            assert!(
+                ["BUDGET_LINE_EXISTS", "USERNAME_TAKEN", "ALREADY_EXISTS"].contains(&r.code()),
+                "{path}: {}",
+                r.body
+            );
+        }
+    }
+}
