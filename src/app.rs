@@ -162,8 +162,9 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 )]
 struct ApiDoc;
 
-/// The OpenAPI document, with the table of stable error codes in its description.
-fn openapi(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+/// The OpenAPI document, with the table of stable error codes in its description and every
+/// operation's error statuses.
+pub fn openapi(mut doc: utoipa::openapi::OpenApi) -> serde_json::Value {
     let mut description = String::from(
         "Government procurement e-mall: catalogue, budgets, cart, orders.\n\n\
          Money is a decimal string in yuan with two decimals (\"3999.00\"). Errors have the body \
@@ -173,7 +174,129 @@ fn openapi(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         description.push_str(&format!("| `{code}` | {meaning} |\n"));
     }
     doc.info.description = Some(description);
-    doc
+    document_errors(doc)
+}
+
+/// Operations anyone may call without logging in.
+const PUBLIC_OPERATIONS: &[(&str, &str)] = &[
+    ("post", "/api/v1/auth/login"),
+    ("get", "/api/v1/catalog/categories"),
+    ("get", "/api/v1/catalog/products"),
+    ("get", "/api/v1/catalog/products/{id}"),
+    ("get", "/api/v1/calendar/add-working-days"),
+    ("get", "/api/v1/calendar/is-working-day"),
+    ("get", "/api/v1/calendar/years"),
+    ("get", "/api/v1/calendar/years/{year}"),
+];
+
+/// Operations every logged-in user may call, whatever the role.
+const SESSION_OPERATIONS: &[(&str, &str)] =
+    &[("post", "/api/v1/auth/logout"), ("get", "/api/v1/auth/me")];
+
+/// Documents on every operation the error statuses it can answer, each with our error body:
+/// 400 where it takes parameters or a body, 401 and the bearer scheme where it needs a login,
+/// 403 where a role or the kind of organization can be refused, 404 where the path or the body
+/// names an object, 409 on every write (a conflicting state, or a unique constraint another request
+/// won), 413 and 415 where it takes a body. Statuses a handler documents itself stay as they
+/// are (422, 429 and the codes in their descriptions).
+fn document_errors(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serializes");
+    let error_body =
+        json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
+    value["components"]["securitySchemes"]["bearer"] = json!({
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The token from POST /api/v1/auth/login; the scheme name is case-insensitive",
+    });
+    let Some(paths) = value["paths"].as_object_mut() else {
+        return value;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            let key = (method.as_str(), path.as_str());
+            let public = PUBLIC_OPERATIONS.contains(&key);
+            let any_session = SESSION_OPERATIONS.contains(&key);
+            let has_path_params = path.contains('{');
+            let has_params = operation["parameters"]
+                .as_array()
+                .is_some_and(|p| !p.is_empty());
+            let has_body = operation.get("requestBody").is_some();
+            let writes = method != "get";
+            // Ids in paths are positive (`BAD_ID` otherwise).
+            let parameters = operation
+                .get_mut("parameters")
+                .and_then(Value::as_array_mut);
+            for parameter in parameters.into_iter().flatten() {
+                if parameter["in"] == "path" && parameter["schema"]["type"] == "integer" {
+                    parameter["schema"]["minimum"] = json!(1);
+                }
+            }
+            let mut statuses: Vec<(&str, &str)> = Vec::new();
+            if has_params || has_body {
+                statuses.push((
+                    "400",
+                    "The input is not valid; the message says what to fix",
+                ));
+            }
+            if !public {
+                statuses.push(("401", "UNAUTHENTICATED: no valid bearer token"));
+                if !any_session {
+                    statuses.push((
+                        "403",
+                        "FORBIDDEN: your role or organization may not do this",
+                    ));
+                }
+                operation["security"] = json!([{"bearer": []}]);
+            }
+            // The path names an object, or the body does (a product, a budget line, a contract).
+            if has_path_params || (has_body && !public) {
+                statuses.push(("404", "NOT_FOUND: no such object visible to you"));
+            }
+            if writes && !public && !any_session {
+                statuses.push((
+                    "409",
+                    "The object's state does not allow this, or another request created the same thing",
+                ));
+            }
+            if has_body {
+                statuses.push(("413", "PAYLOAD_TOO_LARGE"));
+                statuses.push(("415", "UNSUPPORTED_MEDIA_TYPE: send application/json"));
+            }
+            let responses = &mut operation["responses"];
+            for (status, description) in statuses {
+                if responses.get(status).is_none() {
+                    responses[status] = json!({"description": description});
+                }
+            }
+            if let Some(responses) = responses.as_object_mut() {
+                for (status, response) in responses.iter_mut() {
+                    if response.get("description").is_none() {
+                        let reason = status
+                            .parse::<u16>()
+                            .ok()
+                            .and_then(|code| StatusCode::from_u16(code).ok())
+                            .and_then(|code| code.canonical_reason())
+                            .unwrap_or("Response");
+                        response["description"] = json!(reason);
+                    }
+                    if status.starts_with('4') && response.get("content").is_none() {
+                        response["content"] = error_body.clone();
+                    }
+                    if status == "429" {
+                        response["headers"]["Retry-After"] = json!({
+                            "description": "Seconds to wait before trying again",
+                            "schema": {"type": "integer", "minimum": 1},
+                        });
+                    }
+                }
+            }
+        }
+    }
+    value
 }
 
 /// The whole HTTP surface: the JSON API, its docs, operations endpoints and web pages.
@@ -190,14 +313,20 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(api)
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi(doc)))
+        .merge(SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", openapi(doc)))
         .merge(ops::router())
         .merge(crate::web::router())
         .fallback(crate::web::page::not_found)
         // Refuses a declared oversize body before it is read; `json_errors` gives it our body.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
+        // Inside `json_errors`, so a 408 gets our body too.
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.request_timeout_seconds),
+        ))
         .layer(axum::middleware::from_fn(ops::json_errors))
         .layer(axum::middleware::from_fn(ops::track_metrics))
+        .layer(axum::middleware::from_fn(ops::security_headers))
         .layer(DefaultBodyLimit::max(config.body_limit_bytes))
         .layer(
             ServiceBuilder::new()
@@ -205,10 +334,6 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
                 .layer(TraceLayer::new_for_http().make_span_with(ops::request_span))
                 .layer(PropagateRequestIdLayer::new(request_id))
                 .layer(CatchPanicLayer::custom(ops::panic_response))
-                .layer(TimeoutLayer::with_status_code(
-                    StatusCode::REQUEST_TIMEOUT,
-                    Duration::from_secs(config.request_timeout_seconds),
-                ))
                 .layer(CompressionLayer::new()),
         )
         .with_state(ctx)

@@ -36,11 +36,43 @@ pub trait Cache: Send + Sync + 'static {
     fn namespace(&self) -> &str;
 }
 
-/// In-process cache for the embedded default (a single instance).
+/// In-process cache for the embedded default (a single instance). Each entry lives for the ttl
+/// it was set with, as in Redis.
 pub struct LocalCache {
-    store: MokaStore<String, String>,
+    store: MokaStore<String, Entry>,
     counters: MokaStore<String, i64>,
     prefix: String,
+}
+
+/// A cached value with the lifetime it was set with.
+#[derive(Clone)]
+struct Entry {
+    value: String,
+    ttl: Duration,
+}
+
+/// Expires each entry after its own ttl, counted from its last write.
+struct PerEntryTtl;
+
+impl moka::Expiry<String, Entry> for PerEntryTtl {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _created_at: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
+
+    fn expire_after_update(
+        &self,
+        _key: &String,
+        entry: &Entry,
+        _updated_at: std::time::Instant,
+        _duration_until_expiry: Option<Duration>,
+    ) -> Option<Duration> {
+        Some(entry.ttl)
+    }
 }
 
 impl LocalCache {
@@ -48,7 +80,7 @@ impl LocalCache {
         LocalCache {
             store: MokaStore::builder()
                 .max_capacity(50_000)
-                .time_to_live(Duration::from_secs(600))
+                .expire_after(PerEntryTtl)
                 .build(),
             counters: MokaStore::builder().max_capacity(10_000).build(),
             prefix: prefix.to_owned(),
@@ -63,11 +95,15 @@ impl LocalCache {
 #[async_trait]
 impl Cache for LocalCache {
     async fn get(&self, key: &str) -> Option<String> {
-        self.store.get(&self.key(key)).await
+        self.store.get(&self.key(key)).await.map(|e| e.value)
     }
 
-    async fn set(&self, key: &str, value: &str, _ttl: Duration) {
-        self.store.insert(self.key(key), value.to_owned()).await;
+    async fn set(&self, key: &str, value: &str, ttl: Duration) {
+        let entry = Entry {
+            value: value.to_owned(),
+            ttl,
+        };
+        self.store.insert(self.key(key), entry).await;
     }
 
     async fn delete(&self, key: &str) {
@@ -214,5 +250,25 @@ impl Cache for RedisCache {
 
     fn namespace(&self) -> &str {
         &self.prefix
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn local_entries_live_for_the_ttl_they_were_set_with() {
+        let cache = LocalCache::new("t:");
+        cache.set("short", "a", Duration::from_millis(300)).await;
+        cache.set("long", "b", Duration::from_secs(600)).await;
+        assert_eq!(cache.get("short").await.as_deref(), Some("a"));
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(cache.get("short").await, None, "expired after its own ttl");
+        assert_eq!(cache.get("long").await.as_deref(), Some("b"));
+        // Setting again starts the new ttl.
+        cache.set("long", "c", Duration::from_millis(300)).await;
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        assert_eq!(cache.get("long").await, None);
     }
 }

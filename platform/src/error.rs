@@ -141,6 +141,17 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
+    /// A sum that would pass [`crate::Money::MAX`]: refused, with the maximum in the message
+    /// (`text` should carry it as `{max}`) and in the details.
+    pub fn amount_above_max(text: Text) -> Self {
+        ApiError::say(
+            StatusCode::BAD_REQUEST,
+            "AMOUNT_TOO_LARGE",
+            text.money("max", crate::Money::MAX),
+        )
+        .with_details(serde_json::json!({ "max": crate::Money::MAX }))
+    }
+
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(error = %error, "internal error");
         Self::new(
@@ -148,6 +159,17 @@ impl ApiError {
             "INTERNAL",
             "internal error; it has been logged",
         )
+    }
+
+    /// For a 429, how long the client must wait: the `Retry-After` header clients and proxies
+    /// act on (the details carry the same number as `retry_after_seconds`).
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        (self.status == StatusCode::TOO_MANY_REQUESTS).then(|| {
+            self.details
+                .as_ref()
+                .and_then(|d| d["retry_after_seconds"].as_u64())
+                .unwrap_or(1)
+        })
     }
 
     pub fn body(&self) -> ErrorBody {
@@ -178,6 +200,12 @@ impl std::error::Error for ApiError {}
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after_seconds() {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(seconds),
+            );
+        }
         response.extensions_mut().insert(self);
         response
     }
@@ -381,6 +409,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
         "this issuer's letter number is already registered",
     ),
     ("CART_EMPTY", "the cart has nothing to order"),
+    (
+        "AMOUNT_TOO_LARGE",
+        "a sum (budget after an adjustment, cart or order total) would exceed the maximum amount, 100000000000.00",
+    ),
     (
         "ALREADY_EXISTS",
         "the same thing was created at the same moment by another request; reload and check",

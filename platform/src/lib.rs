@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod identity;
 pub mod money;
 pub mod pagination;
+pub mod percent;
 pub mod pipeline;
 pub mod rate_limit;
 

@@ -393,7 +393,16 @@ struct ErrorPage {
 /// A rendered page with a status: the error's when re-rendering a refused form, else 200.
 pub fn respond(template: impl IntoResponse, error: Option<&ApiError>) -> Response {
     match error {
-        Some(error) => (error.status, template).into_response(),
+        Some(error) => {
+            let mut response = (error.status, template).into_response();
+            if let Some(seconds) = error.retry_after_seconds() {
+                response.headers_mut().insert(
+                    axum::http::header::RETRY_AFTER,
+                    axum::http::HeaderValue::from(seconds),
+                );
+            }
+            response
+        }
         None => template.into_response(),
     }
 }

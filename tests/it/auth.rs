@@ -76,6 +76,36 @@ async fn logout_revokes_the_token_and_expiry_ends_it() {
 }
 
 #[tokio::test]
+async fn the_authorization_scheme_is_case_insensitive() {
+    let app = TestApp::spawn().await;
+    for scheme in ["bearer", "BEARER", "Bearer", "bEaReR"] {
+        let token = app.login("buyer1").await;
+        let header = format!("{scheme} {token}");
+        let headers = [("authorization", header.as_str())];
+        let with_scheme =
+            |method: Method, path: &'static str| app.request(method, path, None, None, &headers);
+        with_scheme(Method::GET, "/api/v1/auth/me")
+            .await
+            .assert_status(StatusCode::OK);
+        with_scheme(Method::POST, "/api/v1/auth/logout")
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
+        with_scheme(Method::GET, "/api/v1/auth/me")
+            .await
+            .assert_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+    }
+    app.request(
+        Method::GET,
+        "/api/v1/auth/me",
+        None,
+        None,
+        &[("authorization", "Basic YnV5ZXIxOmRlbW8xMjM0")],
+    )
+    .await
+    .assert_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED");
+}
+
+#[tokio::test]
 async fn garbage_tokens_are_refused() {
     let app = TestApp::spawn().await;
     for token in [
@@ -117,11 +147,14 @@ async fn login_attempts_are_rate_limited_per_user() {
         )
         .await;
     limited.assert_error(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED");
-    assert!(
-        limited.body["error"]["details"]["retry_after_seconds"]
-            .as_u64()
-            .unwrap()
-            >= 1
+    let seconds = limited.body["error"]["details"]["retry_after_seconds"]
+        .as_u64()
+        .unwrap();
+    assert!(seconds >= 1);
+    assert_eq!(
+        limited.headers["retry-after"].to_str().unwrap(),
+        seconds.to_string(),
+        "a 429 says when to retry in the header clients act on"
     );
     // Other users are not affected.
     app.login("buyer1").await;

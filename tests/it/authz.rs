@@ -106,7 +106,7 @@ async fn other_tenants_ids_are_not_found() {
         &json!({"reason": "x"}),
     )
     .await
-    .assert_status(StatusCode::OK);
+    .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
     app.post(
         &format!("/api/v1/review/products/{product}/approve"),
         Some(&buyer1),
@@ -180,4 +180,42 @@ async fn mass_assignment_is_refused() {
             .await,
         0
     );
+}
+
+#[tokio::test]
+async fn a_supplier_cannot_use_the_operators_review_routes_on_its_own_product() {
+    let app = TestApp::spawn().await;
+    let product = app
+        .listed_product("supplier1", "100.00", 10, "A02010105")
+        .await;
+    let supplier = app.login("supplier1").await;
+    for action in ["approve", "reject", "delist"] {
+        app.post(
+            &format!("/api/v1/review/products/{product}/{action}"),
+            Some(&supplier),
+            &json!({"reason": "自行下架"}),
+        )
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
+    }
+    let listing = app
+        .get(
+            &format!("/api/v1/supplier/products/{product}"),
+            Some(&supplier),
+        )
+        .await;
+    assert_eq!(listing.body["status"], "listed", "{}", listing.body);
+    // A purchaser's malformed calendar is refused for the role before the body is read.
+    let buyer = app.login("buyer1").await;
+    app.send(
+        axum::http::Request::builder()
+            .method(Method::PUT)
+            .uri("/api/v1/calendar/years/2027")
+            .header("authorization", format!("Bearer {buyer}"))
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from("{not a calendar"))
+            .unwrap(),
+    )
+    .await
+    .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
 }

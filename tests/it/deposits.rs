@@ -872,7 +872,7 @@ async fn deposits_are_visible_only_to_their_parties() {
         .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
     refund(&app, &supplier3, due, json!({"refunded_on": "2026-03-02"}))
         .await
-        .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
+        .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
     // A supplier sees its own deposit only, and records nothing.
     let supplier2 = app.login("supplier2").await;
     let own = app
@@ -975,12 +975,16 @@ async fn a_performance_deposit_is_at_most_ten_percent_and_comes_back_after_accep
     app.post(&path, Some(&buyer), &body("80000.00", "cash"))
         .await
         .assert_error(StatusCode::BAD_REQUEST, "DEPOSIT_FORM_NOT_ALLOWED");
-    // Only the contract's purchaser records it; others do not see the contract.
-    for user in ["buyer2", "supplier2"] {
+    // Only the contract's purchaser records it: another unit does not see the contract, and
+    // a supplier is refused for its role.
+    for (user, status, code) in [
+        ("buyer2", StatusCode::NOT_FOUND, "NOT_FOUND"),
+        ("supplier2", StatusCode::FORBIDDEN, "FORBIDDEN"),
+    ] {
         let token = app.login(user).await;
         app.post(&path, Some(&token), &body("80000.00", "guarantee_letter"))
             .await
-            .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
+            .assert_error(status, code);
     }
     let supplier1 = app.login("supplier1").await;
     app.post(

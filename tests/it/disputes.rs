@@ -103,10 +103,11 @@ async fn the_undisputed_part_is_paid_and_a_withdrawn_dispute_owes_interest_from_
             StatusCode::UNPROCESSABLE_ENTITY,
             "DISPUTE_EXCEEDS_OUTSTANDING",
         );
-    // Only the purchaser raises one; other tenants do not see the contract.
+    // Only the purchaser raises one (a supplier is refused for its role); other tenants do not
+    // see the contract.
     dispute(&app, "supplier1", cid, "1.00")
         .await
-        .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
+        .assert_error(StatusCode::FORBIDDEN, "FORBIDDEN");
     dispute(&app, "buyer2", cid, "1.00")
         .await
         .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");

@@ -80,3 +80,22 @@ async fn malformed_requests_get_our_error_body() {
         .await
         .assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
 }
+
+#[tokio::test]
+async fn a_declared_oversize_body_gets_our_error_body() {
+    let app = TestApp::spawn().await;
+    let token = app.login("buyer1").await;
+    let big = format!("{{\"note\":\"{}\"}}", "x".repeat(400_000));
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/orders")
+        .header("authorization", format!("Bearer {token}"))
+        .header("idempotency-key", "big")
+        .header("content-type", "application/json")
+        .header("content-length", big.len().to_string())
+        .body(Body::from(big))
+        .unwrap();
+    let r = app.send(request).await;
+    r.assert_error(StatusCode::PAYLOAD_TOO_LARGE, "PAYLOAD_TOO_LARGE");
+    assert_eq!(r.headers["content-type"], "application/json");
+}

@@ -587,20 +587,24 @@ async fn other_tenants_get_404() {
     let id = registered(&app, &p, "JB-2026-0040", "2026-09-30").await;
     let buyer2 = app.login("buyer2").await;
     let supplier2 = app.login("supplier2").await;
-    for token in [&buyer2, &supplier2] {
+    // Another unit does not see the letter; a supplier may not release or claim at all.
+    for (token, status, code) in [
+        (&buyer2, StatusCode::NOT_FOUND, "NOT_FOUND"),
+        (&supplier2, StatusCode::FORBIDDEN, "FORBIDDEN"),
+    ] {
         app.get(&format!("{LETTERS}/{id}"), Some(token))
             .await
             .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
         app.post(&format!("{LETTERS}/{id}/release"), Some(token), &json!({}))
             .await
-            .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
+            .assert_error(status, code);
         app.post(
             &format!("{LETTERS}/{id}/claim"),
             Some(token),
             &json!({"amount": "1.00", "reason": "x"}),
         )
         .await
-        .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
+        .assert_error(status, code);
     }
     app.get(&format!("{LETTERS}/{}", id + 1000), Some(&p.buyer))
         .await

@@ -423,7 +423,7 @@ async fn the_operator_records_a_rate_and_loads_a_calendar_year() {
         )
         .await
         .assert_status(StatusCode::BAD_REQUEST)
-        .assert_shows("须填写百分数")
+        .assert_shows("最多四位小数的百分数")
         .assert_shows("value=\"abc\"");
     operator
         .submit(

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
-use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::{BudgetKeeper, BudgetReader, Overseer};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx};
 use serde::Deserialize;
@@ -33,7 +33,7 @@ pub struct BudgetQuery {
         (status = 403, body = ErrorBody)))]
 pub async fn list_budgets(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    BudgetReader(actor): BudgetReader,
     ApiQuery(query): ApiQuery<BudgetQuery>,
 ) -> ApiResult<Json<ListResponse<BudgetLineView>>> {
     let page = PageRequest::parse(query.page, query.per_page)?;
@@ -51,7 +51,7 @@ pub async fn list_budgets(
         (status = 404, body = ErrorBody)))]
 pub async fn get_budget(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    BudgetReader(actor): BudgetReader,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<BudgetLineDetail>> {
     let id = positive_id(id, "budget line")?;
@@ -64,7 +64,7 @@ pub async fn get_budget(
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub async fn purchasing_units(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Overseer(actor): Overseer,
 ) -> ApiResult<Json<Vec<PurchasingUnit>>> {
     Ok(Json(budgets::purchasing_units(&ctx, &actor).await?))
 }
@@ -73,7 +73,7 @@ pub async fn purchasing_units(
     responses((status = 201, body = BudgetLineView), (status = 403, body = ErrorBody)))]
 pub async fn create_budget(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    BudgetKeeper(actor): BudgetKeeper,
     ApiJson(input): ApiJson<NewBudgetLine>,
 ) -> ApiResult<(StatusCode, Json<BudgetLineView>)> {
     Ok((
@@ -87,7 +87,7 @@ pub async fn create_budget(
     responses((status = 200, body = BudgetLineView), (status = 409, body = ErrorBody)))]
 pub async fn adjust_budget(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    BudgetKeeper(actor): BudgetKeeper,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<BudgetAdjustment>,
 ) -> ApiResult<Json<BudgetLineView>> {

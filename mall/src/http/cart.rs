@@ -3,14 +3,14 @@
 use axum::Json;
 use axum::extract::State;
 use gpmall_platform::extract::{ApiJson, ApiPath, positive_id};
-use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::Buyer;
 use gpmall_platform::{ApiResult, Ctx};
 use serde::Deserialize;
 
 use crate::service::cart::{self, CartItemInput, CartView};
 
 #[utoipa::path(get, path = "/api/v1/cart", tag = "cart", responses((status = 200, body = CartView)))]
-pub async fn view_cart(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<CartView>> {
+pub async fn view_cart(State(ctx): State<Ctx>, Buyer(actor): Buyer) -> ApiResult<Json<CartView>> {
     Ok(Json(cart::view(&ctx, &actor).await?))
 }
 
@@ -18,7 +18,7 @@ pub async fn view_cart(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Jso
     responses((status = 200, body = CartView, description = "Adds the quantity to the cart")))]
 pub async fn add_to_cart(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Buyer(actor): Buyer,
     ApiJson(input): ApiJson<CartItemInput>,
 ) -> ApiResult<Json<CartView>> {
     Ok(Json(cart::put(&ctx, &actor, input, false).await?))
@@ -34,7 +34,7 @@ pub struct QuantityInput {
     request_body = QuantityInput, responses((status = 200, body = CartView)))]
 pub async fn set_quantity(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Buyer(actor): Buyer,
     ApiPath(product_id): ApiPath<i64>,
     ApiJson(input): ApiJson<QuantityInput>,
 ) -> ApiResult<Json<CartView>> {
@@ -50,7 +50,7 @@ pub async fn set_quantity(
     responses((status = 200, body = CartView)))]
 pub async fn remove_from_cart(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Buyer(actor): Buyer,
     ApiPath(product_id): ApiPath<i64>,
 ) -> ApiResult<Json<CartView>> {
     let product_id = positive_id(product_id, "product")?;

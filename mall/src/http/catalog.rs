@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
-use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::{Operator, Seller};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx, Money};
 use serde::Deserialize;
@@ -35,7 +35,7 @@ pub struct LimitInput {
     responses((status = 200, body = CategoryView), (status = 403, body = ErrorBody)))]
 pub async fn set_category_limit(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiPath(code): ApiPath<String>,
     ApiJson(input): ApiJson<LimitInput>,
 ) -> ApiResult<Json<CategoryView>> {
@@ -52,6 +52,7 @@ pub async fn set_category_limit(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
     /// Words to search for, in Chinese or Latin letters (brand, model).
@@ -124,6 +125,7 @@ pub async fn get_product(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListingQuery {
     /// pending, listed, delisted or rejected.
@@ -136,7 +138,7 @@ pub struct ListingQuery {
     responses((status = 200, body = ListResponse<ListingView>)))]
 pub async fn supplier_products(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiQuery(query): ApiQuery<ListingQuery>,
 ) -> ApiResult<Json<ListResponse<ListingView>>> {
     let page = PageRequest::parse(query.page, query.per_page)?;
@@ -150,7 +152,7 @@ pub async fn supplier_products(
               (status = 400, body = ErrorBody)))]
 pub async fn create_product(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiJson(input): ApiJson<NewProduct>,
 ) -> ApiResult<(StatusCode, Json<ListingView>)> {
     Ok((
@@ -163,7 +165,7 @@ pub async fn create_product(
     responses((status = 200, body = ListingView), (status = 404, body = ErrorBody)))]
 pub async fn supplier_product(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ListingView>> {
     Ok(Json(
@@ -180,7 +182,7 @@ pub async fn supplier_product(
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn change_product(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiPath(id): ApiPath<i64>,
     ApiJson(change): ApiJson<ProductChange>,
 ) -> ApiResult<Json<ChangedListing>> {
@@ -209,7 +211,7 @@ pub enum SupplierListingAction {
     responses((status = 200, body = ListingView), (status = 409, body = ErrorBody)))]
 pub async fn supplier_product_action(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiPath((id, action)): ApiPath<(i64, SupplierListingAction)>,
     body: Option<ApiJson<ReasonInput>>,
 ) -> ApiResult<Json<ListingView>> {
@@ -228,7 +230,7 @@ pub async fn supplier_product_action(
     params(("id" = i64, Path)), responses((status = 200, body = Vec<PriceChange>)))]
 pub async fn price_history(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<PriceChange>>> {
     Ok(Json(
@@ -237,6 +239,7 @@ pub async fn price_history(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub page: Option<u64>,
@@ -247,7 +250,7 @@ pub struct PageQuery {
     responses((status = 200, body = ListResponse<ListingView>), (status = 403, body = ErrorBody)))]
 pub async fn review_queue(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListResponse<ListingView>>> {
     let page = PageRequest::parse(query.page, query.per_page)?;
@@ -268,7 +271,7 @@ pub enum OperatorReviewAction {
     responses((status = 200, body = ListingView), (status = 409, body = ErrorBody)))]
 pub async fn review_action(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiPath((id, action)): ApiPath<(i64, OperatorReviewAction)>,
     body: Option<ApiJson<ReasonInput>>,
 ) -> ApiResult<Json<ListingView>> {
@@ -291,7 +294,7 @@ pub async fn review_action(
         (status = 403, body = ErrorBody)))]
 pub async fn price_review_queue(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<ListResponse<ListingView>>> {
     let page = PageRequest::parse(query.page, query.per_page)?;
@@ -316,7 +319,7 @@ pub enum PriceDecision {
         (status = 409, body = ErrorBody)))]
 pub async fn review_price(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiPath((id, decision)): ApiPath<(i64, PriceDecision)>,
     body: Option<ApiJson<ReasonInput>>,
 ) -> ApiResult<Json<ListingView>> {

@@ -6,11 +6,21 @@ mod catalog;
 mod orders;
 
 use gpmall_platform::Ctx;
+use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// Schemas only path parameters name (`routes!` collects those of bodies and responses only).
+#[derive(OpenApi)]
+#[openapi(components(schemas(
+    catalog::SupplierListingAction,
+    catalog::OperatorReviewAction,
+    catalog::PriceDecision
+)))]
+struct PathSchemas;
+
 pub fn router() -> OpenApiRouter<Ctx> {
-    OpenApiRouter::new()
+    OpenApiRouter::with_openapi(PathSchemas::openapi())
         .routes(routes!(catalog::list_categories))
         .routes(routes!(catalog::set_category_limit))
         .routes(routes!(catalog::search_products))

@@ -8,6 +8,7 @@ use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
 use gpmall_platform::idempotency;
 use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::{Buyer, OrderParticipant};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx};
 use serde::Deserialize;
@@ -24,7 +25,7 @@ use crate::service::orders::{
               (status = 422, body = ErrorBody, description = "DIRECT_PURCHASE_LIMIT_EXCEEDED, IDEMPOTENCY_KEY_REUSED")))]
 pub async fn place_order(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Buyer(actor): Buyer,
     headers: HeaderMap,
     ApiJson(input): ApiJson<PlaceOrder>,
 ) -> ApiResult<Response> {
@@ -44,6 +45,7 @@ pub async fn place_order(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct OrderQuery {
     pub status: Option<OrderStatus>,
@@ -89,7 +91,7 @@ pub async fn get_order(
               (status = 409, body = ErrorBody, description = "INVALID_TRANSITION")))]
 pub async fn order_action(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    OrderParticipant(actor): OrderParticipant,
     headers: HeaderMap,
     ApiPath((id, action)): ApiPath<(i64, OrderAction)>,
     body: Option<ApiJson<TransitionInput>>,

@@ -387,17 +387,35 @@ pub async fn adjust(
         ));
     }
     let delta = input.delta.fen();
+    let too_large = |amount_fen: i64| {
+        ApiError::amount_above_max(
+            Text::new("msg.budget.above_max").money("amount", Money::from_fen(amount_fen)),
+        )
+    };
+    // The bound is in the statement as well, so a concurrent raise cannot pass it either.
     let changed = execute(
         &txn,
         stmt(
             txn.get_database_backend(),
             "UPDATE budget_lines SET amount_fen = amount_fen + ?, remaining_fen = remaining_fen + ? \
-             WHERE id = ? AND remaining_fen + ? >= 0 AND amount_fen + ? >= 0",
-            [delta.into(), delta.into(), id.into(), delta.into(), delta.into()],
+             WHERE id = ? AND remaining_fen + ? >= 0 AND amount_fen + ? >= 0 AND amount_fen + ? <= ?",
+            [
+                delta.into(),
+                delta.into(),
+                id.into(),
+                delta.into(),
+                delta.into(),
+                delta.into(),
+                Money::MAX_FEN.into(),
+            ],
         ),
     )
     .await?;
     if changed != 1 {
+        let current = get(&txn, actor, id).await?;
+        if Money::bounded(current.amount_fen.saturating_add(delta)).is_none() {
+            return Err(too_large(current.amount_fen));
+        }
         return Err(ApiError::conflict(
             "BUDGET_EXCEEDED",
             format!(

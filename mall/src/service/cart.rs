@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 
 use gpmall_platform::db::{query_all, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, DbBackend, EntityTrait, ExprTrait, QueryFilter, QuerySelect, QueryTrait, Set,
-    Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
+    QueryTrait, Set, Statement, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -82,6 +83,8 @@ pub async fn put(
     require_buyer(actor)?;
     check_quantity(input.quantity)?;
     crate::service::catalog::get_listed_product(ctx, input.product_id).await?;
+    // The line and the check of the totals it makes commit together, or not at all.
+    let txn = ctx.db.begin().await?;
     let row = cart_item::ActiveModel {
         user_id: Set(actor.user_id),
         product_id: Set(input.product_id),
@@ -101,9 +104,11 @@ pub async fn put(
     }
     cart_item::Entity::insert(row)
         .on_conflict(on_conflict.to_owned())
-        .exec_without_returning(&ctx.db)
+        .exec_without_returning(&txn)
         .await?;
-    view(ctx, actor).await
+    let cart = view_in(&txn, actor).await?;
+    txn.commit().await?;
+    Ok(cart)
 }
 
 pub async fn remove(ctx: &Ctx, actor: &Identity, product_id: i64) -> Result<CartView, ApiError> {
@@ -135,11 +140,17 @@ pub fn lines_statement(backend: DbBackend, user_id: i64) -> Statement {
 }
 
 pub async fn view(ctx: &Ctx, actor: &Identity) -> Result<CartView, ApiError> {
+    view_in(&ctx.db, actor).await
+}
+
+/// The cart as `conn` sees it; a total beyond [`Money::MAX`] is refused.
+async fn view_in<C: ConnectionTrait>(conn: &C, actor: &Identity) -> Result<CartView, ApiError> {
     require_buyer(actor)?;
+    let too_large = || ApiError::amount_above_max(Text::new("msg.cart.above_max"));
     let rows = query_all(
-        &ctx.db,
+        conn,
         stmt(
-            ctx.db.get_database_backend(),
+            conn.get_database_backend(),
             "SELECT ci.product_id, ci.quantity, p.name, p.unit, p.price_fen, p.stock, p.status, \
              p.supplier_id, o.name AS supplier_name, o.credit_status \
              FROM cart_items ci JOIN products p ON p.id = ci.product_id \
@@ -158,9 +169,7 @@ pub async fn view(ctx: &Ctx, actor: &Identity) -> Result<CartView, ApiError> {
         let stock: i64 = row.try_get("", "stock")?;
         let status: String = row.try_get("", "status")?;
         let credit: String = row.try_get("", "credit_status")?;
-        let line_total = price
-            .checked_mul(quantity)
-            .ok_or_else(|| ApiError::validation("cart total overflows"))?;
+        let line_total = price.checked_mul(quantity).ok_or_else(too_large)?;
         let supplier_id: i64 = row.try_get("", "supplier_id")?;
         let group = groups.entry(supplier_id).or_insert(CartSupplierGroup {
             supplier_id,
@@ -171,8 +180,8 @@ pub async fn view(ctx: &Ctx, actor: &Identity) -> Result<CartView, ApiError> {
         group.subtotal = group
             .subtotal
             .checked_add(line_total)
-            .unwrap_or(group.subtotal);
-        total = total.checked_add(line_total).unwrap_or(total);
+            .ok_or_else(too_large)?;
+        total = total.checked_add(line_total).ok_or_else(too_large)?;
         item_count += quantity;
         group.lines.push(CartLine {
             product_id: row.try_get("", "product_id")?,

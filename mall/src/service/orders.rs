@@ -85,10 +85,6 @@ struct PricedLine {
     line_total: Money,
 }
 
-fn too_large() -> ApiError {
-    ApiError::invalid(Text::new("msg.amount_too_large").money("max", Money::MAX))
-}
-
 fn require_buyer(actor: &Identity) -> Result<(), ApiError> {
     if actor.org_kind != OrgKind::Purchaser {
         return Err(ApiError::refused(Text::new("msg.order.purchasers_only")));
@@ -272,7 +268,7 @@ pub async fn place(
                 "method": e.method.as_str(),
             }))
         })?;
-        grand_total = grand_total.checked_add(total).ok_or_else(too_large)?;
+        grand_total = grand_total.checked_add(total).ok_or_else(order_too_large)?;
         let order_no = format!(
             "GP{}{}",
             ctx.clock.today().format("%Y%m%d"),
@@ -401,9 +397,13 @@ fn quantities(
     Ok(quantities)
 }
 
+fn order_too_large() -> ApiError {
+    ApiError::amount_above_max(Text::new("msg.order.above_max"))
+}
+
 fn order_total(lines: &[PricedLine]) -> Result<Money, ApiError> {
     lines.iter().try_fold(Money::ZERO, |acc, l| {
-        acc.checked_add(l.line_total).ok_or_else(too_large)
+        acc.checked_add(l.line_total).ok_or_else(order_too_large)
     })
 }
 
@@ -491,7 +491,9 @@ fn price_lines(
             .with_details(serde_json::json!({ "product_id": product_id })));
         }
         let unit_price = Money::from_fen(row.get("price_fen")?);
-        let line_total = unit_price.checked_mul(*quantity).ok_or_else(too_large)?;
+        let line_total = unit_price
+            .checked_mul(*quantity)
+            .ok_or_else(order_too_large)?;
         by_supplier
             .entry(row.get("supplier_id")?)
             .or_default()

@@ -1,5 +1,6 @@
 //! The calendar's API: public working-day answers and year listings; operators upload a year.
 
+use crate::identity::guard::Operator;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -11,7 +12,6 @@ use utoipa_axum::routes;
 use super::{LoadedYear, MAX_WORKING_DAYS, Origin, YearFile, parse_date};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::identity::Identity;
 use crate::{ApiError, Ctx};
 
 /// Routes under `/api/v1/calendar`; merge into the API router.
@@ -269,11 +269,10 @@ pub struct UploadYear {
               (status = 403, body = ErrorBody, description = "Operators only")))]
 pub async fn put_year(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiPath(year): ApiPath<String>,
     ApiJson(input): ApiJson<UploadYear>,
 ) -> ApiResult<Json<YearView>> {
-    actor.require_role(crate::identity::Role::Operator)?;
     let year = year_param(&year)?;
     let loaded = super::upload_year(
         &ctx,

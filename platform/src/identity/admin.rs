@@ -1,6 +1,7 @@
 //! The operator registers organizations (suppliers with a checked unified social credit code)
 //! and their users.
 
+use super::guard::Operator;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::credit_code::CreditCode;
-use super::{EnterpriseSize, Identity, OrgKind, Role, password};
+use super::{EnterpriseSize, OrgKind, Role, password};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{organization, user};
 use crate::error::{ApiResult, ErrorBody};
@@ -67,10 +68,9 @@ impl From<organization::Model> for OrganizationView {
               (status = 409, body = ErrorBody, description = "ORGANIZATION_EXISTS")))]
 pub async fn create_organization(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiJson(input): ApiJson<NewOrganization>,
 ) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
-    actor.require_role(Role::Operator)?;
     let name = input.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(ApiError::validation(
@@ -179,10 +179,9 @@ fn role_fits(kind: OrgKind, role: Role) -> bool {
               (status = 409, body = ErrorBody, description = "USERNAME_TAKEN")))]
 pub async fn create_user(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiJson(input): ApiJson<NewUser>,
 ) -> ApiResult<(StatusCode, Json<UserView>)> {
-    actor.require_role(Role::Operator)?;
     let username = input.username.trim().to_owned();
     if username.len() < 3
         || username.len() > 64

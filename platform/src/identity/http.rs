@@ -87,12 +87,8 @@ pub async fn logout(
     _actor: Identity,
     headers: HeaderMap,
 ) -> ApiResult<StatusCode> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(ApiError::unauthenticated)?;
-    session::logout(&ctx, token.trim()).await?;
+    let token = super::bearer_token(&headers).ok_or_else(ApiError::unauthenticated)?;
+    session::logout(&ctx, token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

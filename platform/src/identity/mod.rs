@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod credit_code;
+pub mod guard;
 pub mod http;
 pub mod password;
 pub mod session;
@@ -181,6 +182,15 @@ impl Identity {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header. The scheme name is case-insensitive
+/// (RFC 9110 §11.1), so `bearer` and `BEARER` work as well.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?.trim_start();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// API authentication: `Authorization: Bearer <token>` from `POST /api/v1/auth/login`.
 impl<S> FromRequestParts<S> for Identity
 where
@@ -194,17 +204,7 @@ where
             return Ok(identity.clone());
         }
         let ctx = Ctx::from_ref(state);
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(ApiError::unauthenticated)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .or_else(|| header.strip_prefix("bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(ApiError::unauthenticated)?;
+        let token = bearer_token(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         let identity = session::authenticate(&ctx, token, session::SessionKind::Api)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;

@@ -36,7 +36,10 @@ pub enum Trigger {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InstalmentTerm {
-    /// Share of the contract amount in percent, e.g. "30" (the shares add up to 100).
+    /// Share of the contract amount in percent, e.g. "30" (the shares add up to 100; at most
+    /// four decimals).
+    #[serde(deserialize_with = "gpmall_platform::percent::deserialize")]
+    #[schema(value_type = String, pattern = r"^(100(\.0{1,4})?|[1-9]?[0-9](\.[0-9]{1,4})?)$")]
     pub share_percent: Decimal,
     pub trigger: Trigger,
     /// Calendar days after the trigger.
@@ -50,8 +53,12 @@ pub struct InstalmentTerm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum LateInterest {
-    /// An agreed annual rate in percent (e.g. "3.5"), day count 365.
-    AgreedAnnual { annual_percent: Decimal },
+    /// An agreed annual rate in percent (e.g. "3.5", at most four decimals), day count 365.
+    AgreedAnnual {
+        #[serde(deserialize_with = "gpmall_platform::percent::deserialize")]
+        #[schema(value_type = String, pattern = r"^(100(\.0{1,4})?|[1-9]?[0-9](\.[0-9]{1,4})?)$")]
+        annual_percent: Decimal,
+    },
     /// No rate agreed: 0.05% per day by law.
     Statutory,
 }
@@ -107,7 +114,9 @@ pub struct PaymentTerms {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PerformanceDepositTerms {
-    /// Share of the contract amount in percent, above 0 and at most 10.
+    /// Share of the contract amount in percent, above 0 and at most 10 (at most four decimals).
+    #[serde(deserialize_with = "gpmall_platform::percent::deserialize")]
+    #[schema(value_type = String, pattern = r"^(100(\.0{1,4})?|[1-9]?[0-9](\.[0-9]{1,4})?)$")]
     pub share_percent: Decimal,
     /// Forms the purchaser accepts (non-cash only; at least one).
     pub forms: Vec<DepositForm>,

@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
-use gpmall_platform::identity::{Identity, Role};
+use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::{DepositKeeper, Overseer, ProcedureKeeper, PurchaserStaff};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx};
 use serde::{Deserialize, Serialize};
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<Ctx> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProcedureQuery {
     pub page: Option<u64>,
@@ -57,7 +59,7 @@ pub async fn list_procedures(
               (status = 403, body = ErrorBody), (status = 409, body = ErrorBody, description = "PROCEDURE_EXISTS")))]
 pub async fn register_procedure(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    ProcedureKeeper(actor): ProcedureKeeper,
     ApiJson(input): ApiJson<NewProcedure>,
 ) -> ApiResult<(StatusCode, Json<ProcedureView>)> {
     Ok((
@@ -87,7 +89,7 @@ pub async fn get_procedure(
               (status = 409, body = ErrorBody, description = "DEPOSIT_EXISTS, DEPOSIT_NOT_REQUIRED, INVALID_TRANSITION")))]
 pub async fn record_deposit(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    DepositKeeper(actor): DepositKeeper,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NewDeposit>,
 ) -> ApiResult<(StatusCode, Json<DepositView>)> {
@@ -105,7 +107,7 @@ pub async fn record_deposit(
               (status = 409, body = ErrorBody, description = "INVALID_TRANSITION")))]
 pub async fn record_event(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    ProcedureKeeper(actor): ProcedureKeeper,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<EventInput>,
 ) -> ApiResult<Json<ProcedureView>> {
@@ -114,6 +116,7 @@ pub async fn record_event(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DepositQuery {
     pub status: Option<DepositStatus>,
@@ -162,7 +165,7 @@ pub async fn get_deposit(
               (status = 422, body = ErrorBody, description = "FORFEITURE_CASE_NOT_AGREED")))]
 pub async fn forfeit_deposit(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    PurchaserStaff(actor): PurchaserStaff,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ForfeitInput>,
 ) -> ApiResult<Json<DepositView>> {
@@ -177,7 +180,7 @@ pub async fn forfeit_deposit(
               (status = 409, body = ErrorBody, description = "INVALID_TRANSITION: no refund trigger yet, or already refunded or converted")))]
 pub async fn refund_deposit(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    DepositKeeper(actor): DepositKeeper,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<RefundInput>,
 ) -> ApiResult<Json<DepositView>> {
@@ -193,7 +196,7 @@ pub async fn refund_deposit(
               (status = 409, body = ErrorBody, description = "DEPOSIT_EXISTS, INVALID_TRANSITION")))]
 pub async fn record_performance_deposit(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    PurchaserStaff(actor): PurchaserStaff,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NewPerformanceDeposit>,
 ) -> ApiResult<(StatusCode, Json<DepositView>)> {
@@ -213,9 +216,8 @@ pub struct DepositScanResult {
     responses((status = 200, body = DepositScanResult, description = "Raises and resolves the overdue-refund and provisional-deadline warnings now")))]
 pub async fn scan_deposits(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    _: Overseer,
 ) -> ApiResult<Json<DepositScanResult>> {
-    actor.require_any(&[Role::Operator, Role::Regulator])?;
     Ok(Json(DepositScanResult {
         open_deposit_warnings: deposits::scan_deposit_warnings(&ctx).await?,
     }))

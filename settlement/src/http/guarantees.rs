@@ -7,7 +7,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
-use gpmall_platform::identity::{Identity, Role};
+use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::{Operator, Overseer, PurchaserStaff, Seller};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx};
 use serde::Deserialize;
@@ -46,7 +47,7 @@ pub async fn list_issuers(
               (status = 422, body = ErrorBody, description = "KEY_INVALID: the key is not a PEM public key of the algorithm")))]
 pub async fn register_issuer(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiJson(input): ApiJson<NewIssuer>,
 ) -> ApiResult<(StatusCode, Json<IssuerView>)> {
     Ok((
@@ -56,6 +57,7 @@ pub async fn register_issuer(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct LetterQuery {
     pub status: Option<LetterStatus>,
@@ -85,7 +87,7 @@ pub async fn list_letters(
               (status = 422, body = ErrorBody, description = "SIGNATURE_INVALID: the content or signature does not match the issuer's key; ISSUER_NOT_REGISTERED")))]
 pub async fn register_letter(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiJson(input): ApiJson<NewLetter>,
 ) -> ApiResult<(StatusCode, Json<LetterView>)> {
     Ok((
@@ -112,7 +114,7 @@ pub async fn get_letter(
               (status = 409, body = ErrorBody, description = "INVALID_TRANSITION: the letter is not in force")))]
 pub async fn release(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    PurchaserStaff(actor): PurchaserStaff,
     ApiPath(id): ApiPath<i64>,
     input: Option<ApiJson<ReleaseInput>>,
 ) -> ApiResult<Json<LetterView>> {
@@ -129,7 +131,7 @@ pub async fn release(
               (status = 409, body = ErrorBody, description = "INVALID_TRANSITION: outside the validity, or not in force")))]
 pub async fn claim(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    PurchaserStaff(actor): PurchaserStaff,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ClaimInput>,
 ) -> ApiResult<Json<LetterView>> {
@@ -143,7 +145,7 @@ pub async fn claim(
               (status = 409, body = ErrorBody, description = "INVALID_TRANSITION: no claim awaits an answer")))]
 pub async fn claim_result(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<ClaimResultInput>,
 ) -> ApiResult<Json<LetterView>> {
@@ -156,7 +158,6 @@ pub async fn claim_result(
 #[utoipa::path(post, path = "/api/v1/guarantee-letters/scan", tag = "guarantees",
     responses((status = 200, body = GuaranteeScan, description = "Runs the expiry scan now (it is idempotent; run it daily)"),
               (status = 403, body = ErrorBody)))]
-pub async fn scan(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<GuaranteeScan>> {
-    actor.require_any(&[Role::Operator, Role::Regulator])?;
+pub async fn scan(State(ctx): State<Ctx>, _: Overseer) -> ApiResult<Json<GuaranteeScan>> {
     Ok(Json(guarantees::scan_guarantee_warnings(&ctx).await?))
 }

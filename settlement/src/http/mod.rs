@@ -10,7 +10,10 @@ use axum::http::{HeaderMap, StatusCode};
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
 use gpmall_platform::idempotency;
-use gpmall_platform::identity::{Identity, Role};
+use gpmall_platform::identity::Identity;
+use gpmall_platform::identity::guard::{
+    Buyer, DisputeParticipant, Operator, Overseer, PerformanceReader, PurchaserStaff, Seller,
+};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx};
 use serde::Deserialize;
@@ -26,8 +29,13 @@ use crate::service::disputes::{self, DisputeResolution, NewDispute};
 use crate::service::rates::{self, NewRate, ReferenceRate};
 use crate::service::warnings::{self, WarningView};
 
+/// Schemas only path parameters name (`routes!` collects those of bodies and responses only).
+#[derive(utoipa::OpenApi)]
+#[openapi(components(schemas(DisputeAction)))]
+struct PathSchemas;
+
 pub fn router() -> OpenApiRouter<Ctx> {
-    OpenApiRouter::new()
+    OpenApiRouter::with_openapi(<PathSchemas as utoipa::OpenApi>::openapi())
         .routes(routes!(list_contracts))
         .routes(routes!(get_contract))
         .routes(routes!(record_payment))
@@ -45,6 +53,7 @@ pub fn router() -> OpenApiRouter<Ctx> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     pub page: Option<u64>,
@@ -82,7 +91,7 @@ pub async fn get_contract(
               (status = 422, body = ErrorBody, description = "WRONG_COLLECTION_ACCOUNT, PAYMENT_EXCEEDS_OUTSTANDING")))]
 pub async fn record_payment(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    PurchaserStaff(actor): PurchaserStaff,
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<PaymentInput>,
@@ -112,7 +121,7 @@ fn optional_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
               (status = 422, body = ErrorBody, description = "DISPUTE_EXCEEDS_OUTSTANDING")))]
 pub async fn open_dispute(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    PurchaserStaff(actor): PurchaserStaff,
     headers: HeaderMap,
     ApiPath(id): ApiPath<i64>,
     ApiJson(input): ApiJson<NewDispute>,
@@ -134,7 +143,7 @@ pub async fn open_dispute(
               (status = 409, body = ErrorBody, description = "INVALID_TRANSITION: the dispute has ended")))]
 pub async fn resolve_dispute(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    DisputeParticipant(actor): DisputeParticipant,
     headers: HeaderMap,
     ApiPath((id, dispute_id, action)): ApiPath<(i64, i64, DisputeAction)>,
     body: Option<ApiJson<DisputeResolution>>,
@@ -153,7 +162,7 @@ pub async fn resolve_dispute(
               (status = 409, body = ErrorBody)))]
 pub async fn publish_contract(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Buyer(actor): Buyer,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<ContractView>> {
     Ok(Json(
@@ -165,7 +174,7 @@ pub async fn publish_contract(
     responses((status = 200, body = Vec<PaymentPerformance>, description = "Per purchaser: share paid on time, average days to pay, overdue amount, interest owed")))]
 pub async fn payment_performance(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    PerformanceReader(actor): PerformanceReader,
 ) -> ApiResult<Json<Vec<PaymentPerformance>>> {
     Ok(Json(contracts::payment_performance(&ctx, &actor).await?))
 }
@@ -175,7 +184,7 @@ pub async fn payment_performance(
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "none recorded yet")))]
 pub async fn get_collection_account(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
 ) -> ApiResult<Json<CollectionAccount>> {
     contracts::collection_account(&ctx, &actor)
         .await?
@@ -187,7 +196,7 @@ pub async fn get_collection_account(
     responses((status = 200, body = CollectionAccount)))]
 pub async fn set_collection_account(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Seller(actor): Seller,
     ApiJson(input): ApiJson<CollectionAccount>,
 ) -> ApiResult<Json<CollectionAccount>> {
     Ok(Json(
@@ -208,7 +217,7 @@ pub async fn list_rates(
     responses((status = 201, body = ReferenceRate), (status = 403, body = ErrorBody)))]
 pub async fn record_rate(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiJson(input): ApiJson<NewRate>,
 ) -> ApiResult<(StatusCode, Json<ReferenceRate>)> {
     Ok((
@@ -222,7 +231,7 @@ pub async fn record_rate(
     responses((status = 200, body = PaymentTerms), (status = 400, body = ErrorBody, description = "TERMS_INVALID names the clause")))]
 pub async fn set_default_terms(
     State(ctx): State<Ctx>,
-    actor: Identity,
+    Operator(actor): Operator,
     ApiPath(category): ApiPath<String>,
     ApiJson(terms): ApiJson<PaymentTerms>,
 ) -> ApiResult<Json<PaymentTerms>> {
@@ -232,6 +241,7 @@ pub async fn set_default_terms(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct WarningQuery {
     /// Only open warnings (default true).
@@ -260,8 +270,7 @@ pub struct ScanResult {
 
 #[utoipa::path(post, path = "/api/v1/settlement/scan", tag = "settlement",
     responses((status = 200, body = ScanResult, description = "Runs the payment warning scan now (it also runs periodically)")))]
-pub async fn scan_warnings(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<ScanResult>> {
-    actor.require_any(&[Role::Operator, Role::Regulator])?;
+pub async fn scan_warnings(State(ctx): State<Ctx>, _: Overseer) -> ApiResult<Json<ScanResult>> {
     let accrual = crate::service::accrual::accrue(&ctx.db, ctx.clock.today()).await?;
     let open_payment_warnings = contracts::scan_payment_warnings(&ctx).await?;
     let overdue_publications = contracts::scan_publication_warnings(&ctx).await?;

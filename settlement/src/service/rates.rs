@@ -99,6 +99,9 @@ pub async fn list(ctx: &Ctx) -> Result<Vec<ReferenceRate>, ApiError> {
 pub struct NewRate {
     pub kind: RateKind,
     pub effective_from: NaiveDate,
+    /// Percent per year, e.g. "3.00" (at most four decimals).
+    #[serde(deserialize_with = "gpmall_platform::percent::deserialize")]
+    #[schema(value_type = String, pattern = r"^(100(\.0{1,4})?|[1-9]?[0-9](\.[0-9]{1,4})?)$")]
     pub percent: Decimal,
     pub announced_by: String,
 }

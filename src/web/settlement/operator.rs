@@ -1,8 +1,6 @@
 //! The operator's reference data: dated reference rates, the default payment terms of mall
 //! orders per category, and the working-day calendar's years.
 
-use std::str::FromStr;
-
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -61,10 +59,7 @@ impl RateForm {
             "pboc_lending_1y" => RateKind::PbocLending1y,
             _ => return Err(ApiError::validation(tr.t("rates.choose_kind"))),
         };
-        let percent = Decimal::from_str(self.percent.trim().trim_end_matches(['%', '％']).trim())
-            .map_err(|_| {
-            ApiError::validation(tr.f("form.not_a_percent", tr.t("field.percent")))
-        })?;
+        let percent = parse_percent(tr, "field.percent", &self.percent)?;
         Ok(NewRate {
             kind,
             effective_from: parse_day(tr, "field.effective_from", &self.effective_from)?,
@@ -74,8 +69,9 @@ impl RateForm {
     }
 }
 
+/// A percent as typed, with or without a percent sign: from 0 to 100, at most four decimals.
 fn parse_percent(tr: Tr, field: &str, raw: &str) -> Result<Decimal, ApiError> {
-    Decimal::from_str(raw.trim().trim_end_matches(['%', '％']).trim())
+    gpmall_platform::percent::parse(raw.trim().trim_end_matches(['%', '％']).trim())
         .map_err(|_| ApiError::validation(tr.f("form.not_a_percent", tr.t(field))))
 }
 
