@@ -7,18 +7,16 @@ use axum::response::{IntoResponse, Redirect};
 use gpmall_mall::service::budgets::{self, BudgetLineView};
 use gpmall_mall::service::cart::{self as cart_service, CartItemInput, CartView};
 use gpmall_mall::service::orders::{self, PlaceOrder};
-use gpmall_platform::identity::Identity;
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::session::random_token;
 use gpmall_platform::{ApiError, Ctx};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::i18n::Tr;
-use super::page::{
-    Layout, OrFail, Page, PageResult, WebForm, form_key, parse_id, parse_int, respond,
-};
+use super::page::{Layout, OrFail, Page, PageResult, WebForm, form_key, parse_id, parse_int};
 
 /// The checkout form as last filled in, with the idempotency key minted when it was first shown.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 pub struct CheckoutForm {
     csrf: String,
@@ -60,37 +58,32 @@ impl CartPage {
     }
 }
 
-async fn render_cart(
-    ctx: &Ctx,
-    page: &Page,
-    user: &Identity,
-    checkout: CheckoutForm,
-    error: Option<ApiError>,
-) -> PageResult {
-    let cart = cart_service::view(ctx, user).await.or_fail(page)?;
+/// `GET /cart`: the cart, with the checkout form as last typed when it was refused.
+pub async fn page(State(ctx): State<Ctx>, page: Page) -> PageResult {
+    let user = page.user()?;
+    let checkout = page
+        .retained::<CheckoutForm>("checkout")
+        .filter(|f| form_key(&f.key).is_some())
+        .unwrap_or_else(CheckoutForm::fresh);
+    let cart = cart_service::view(&ctx, user).await.or_fail(&page)?;
     let fiscal_year = ctx.clock.fiscal_year();
-    let budget_lines = budgets::list(ctx, user)
+    let budget_lines = budgets::list(&ctx, user)
         .await
-        .or_fail(page)?
+        .or_fail(&page)?
         .into_iter()
         .filter(|b| b.fiscal_year == fiscal_year)
         .collect();
     let template = CartPage {
         tr: page.tr,
-        layout: page.layout_with(error.as_ref()),
+        layout: page.layout(),
         cart,
         budget_lines,
         checkout,
     };
-    Ok(respond(template, error.as_ref()))
+    Ok((page.status(), template).into_response())
 }
 
-pub async fn page(State(ctx): State<Ctx>, page: Page) -> PageResult {
-    let user = page.user()?;
-    render_cart(&ctx, &page, user, CheckoutForm::fresh(), None).await
-}
-
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct LineForm {
     csrf: String,
@@ -126,10 +119,7 @@ pub async fn update(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to("/cart?done=cart_updated").into_response()),
-        Err(error) if error.status.is_client_error() => {
-            render_cart(&ctx, &page, user, CheckoutForm::fresh(), Some(error)).await
-        }
-        Err(error) => Err(page.fail(error)),
+        Err(error) => page.refused("/cart", "line", &form, error).await,
     }
 }
 
@@ -158,12 +148,12 @@ pub async fn checkout(
     let Some(key) = form_key(&form.key).map(str::to_owned) else {
         // A form without the key it was rendered with is stale; show a fresh one.
         form.key = random_token();
-        let error = ApiError::validation(page.tr.t("checkout.stale_form"));
-        return render_cart(&ctx, &page, user, form, Some(error)).await;
+        let error = ApiError::invalid(Text::new("checkout.stale_form"));
+        return page.refused("/cart", "checkout", &form, error).await;
     };
     let Some(budget_line_id) = parse_id(&form.budget_line_id) else {
-        let error = ApiError::validation(page.tr.t("checkout.choose_budget_line"));
-        return render_cart(&ctx, &page, user, form, Some(error)).await;
+        let error = ApiError::invalid(Text::new("checkout.choose_budget_line"));
+        return page.refused("/cart", "checkout", &form, error).await;
     };
     let input = PlaceOrder {
         budget_line_id,
@@ -174,13 +164,12 @@ pub async fn checkout(
     };
     match orders::place(&ctx, user, &key, input).await {
         Ok(_) => Ok(Redirect::to("/orders?done=order_placed").into_response()),
-        Err(error) if error.status.is_client_error() => {
+        Err(error) => {
             if error.code == "IDEMPOTENCY_KEY_REUSED" {
                 // This form already placed an order and was then changed: a new order needs a new key.
                 form.key = random_token();
             }
-            render_cart(&ctx, &page, user, form, Some(error)).await
+            page.refused("/cart", "checkout", &form, error).await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }

@@ -13,10 +13,10 @@ use gpmall_mall::service::orders::{self, OrderFilter, OrderView, TransitionInput
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::PageRequest;
 use gpmall_platform::{ApiError, Ctx};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::i18n::Tr;
-use super::page::{Layout, OrFail, Page, PageResult, WebForm, parse_id, respond};
+use super::page::{Layout, OrFail, Page, PageResult, WebForm, parse_id};
 
 const PER_PAGE: u64 = 20;
 
@@ -144,34 +144,25 @@ struct OrderPage {
     from: &'static str,
 }
 
-async fn render_order(
-    ctx: &Ctx,
-    page: &Page,
-    id: i64,
-    form: ActionInput,
-    error: Option<ApiError>,
-) -> PageResult {
+/// `GET /orders/{id}`: one order, with an action form as last typed when it was refused.
+pub async fn detail(State(ctx): State<Ctx>, page: Page, Path(id): Path<String>) -> PageResult {
     let user = page.user()?;
-    let order = orders::get(ctx, user, id).await.or_fail(page)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("order")))?;
+    let form = page.retained::<ActionInput>("action").unwrap_or_default();
+    let order = orders::get(&ctx, user, id).await.or_fail(&page)?;
     let template = OrderPage {
         tr: page.tr,
-        layout: page.layout_with(error.as_ref()),
+        layout: page.layout(),
         card: card(user, order),
         today: ctx.clock.today().to_string(),
         form,
         from: "detail",
     };
-    Ok(respond(template, error.as_ref()))
-}
-
-pub async fn detail(State(ctx): State<Ctx>, page: Page, Path(id): Path<String>) -> PageResult {
-    page.user()?;
-    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("order")))?;
-    render_order(&ctx, &page, id, ActionInput::default(), None).await
+    Ok((page.status(), template).into_response())
 }
 
 /// The fields of an action form as typed.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 pub struct ActionInput {
     csrf: String,
@@ -260,9 +251,10 @@ pub async fn act(
             };
             Ok(Redirect::to(&format!("{back}?done=order_{}", action.verb())).into_response())
         }
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
-            render_order(&ctx, &page, id, form, Some(error)).await
+        // Shown again on the order's own page, whichever list the form was on.
+        Err(error) => {
+            page.refused(&format!("/orders/{id}"), "action", &form, error)
+                .await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }

@@ -11,10 +11,10 @@ use gpmall_mall::domain::product::ReviewAction;
 use gpmall_mall::service::catalog::{self, ListingView};
 use gpmall_platform::pagination::PageRequest;
 use gpmall_platform::{ApiError, Ctx};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::i18n::Tr;
-use super::page::{Layout, OrFail, Page, PageResult, WebForm, parse_id, respond};
+use super::page::{Layout, OrFail, Page, PageResult, WebForm, parse_id};
 
 const PER_PAGE: u64 = 20;
 
@@ -54,7 +54,6 @@ async fn render(
     page: &Page,
     page_no: Option<u64>,
     rejecting: Option<(i64, String)>,
-    error: Option<ApiError>,
 ) -> PageResult {
     let user = page.user()?;
     let request = PageRequest::parse(page_no, Some(PER_PAGE)).or_fail(page)?;
@@ -67,7 +66,7 @@ async fn render(
         .or_fail(page)?;
     let template = ReviewPage {
         tr: page.tr,
-        layout: page.layout_with(error.as_ref()),
+        layout: page.layout(),
         total: queue.total,
         pages: queue.total.div_ceil(PER_PAGE),
         page: queue.page,
@@ -76,7 +75,7 @@ async fn render(
         price_changes: price_changes.items,
         rejecting,
     };
-    Ok(respond(template, error.as_ref()))
+    Ok((page.status(), template).into_response())
 }
 
 pub async fn queue(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
@@ -85,14 +84,19 @@ pub async fn queue(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
         .map(|q| q.0)
         .unwrap_or_default();
     let page_no = query.page.trim().parse().ok().filter(|p| *p > 0);
-    render(&ctx, &page, page_no, None, None).await
+    let rejecting = page
+        .retained::<DecisionForm>("decision")
+        .and_then(|f| parse_id(&f.product).map(|id| (id, f.reason)));
+    render(&ctx, &page, page_no, rejecting).await
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct DecisionForm {
     csrf: String,
     reason: String,
+    /// The product (from the address, kept with a refused decision).
+    product: String,
 }
 
 /// `POST /review/{id}/{approve|reject|price_approve|price_reject}`.
@@ -100,10 +104,11 @@ pub async fn decide(
     State(ctx): State<Ctx>,
     page: Page,
     Path((id, verb)): Path<(String, String)>,
-    WebForm(form): WebForm<DecisionForm>,
+    WebForm(mut form): WebForm<DecisionForm>,
 ) -> PageResult {
     let user = page.submitter(&form.csrf)?;
     let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
+    form.product = id.to_string();
     let reason = Some(form.reason.trim().to_owned()).filter(|r| !r.is_empty());
     let (outcome, done) = match verb.as_str() {
         "approve" => (
@@ -126,9 +131,6 @@ pub async fn decide(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/review?done={done}")).into_response()),
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
-            render(&ctx, &page, None, Some((id, form.reason)), Some(error)).await
-        }
-        Err(error) => Err(page.fail(error)),
+        Err(error) => page.refused("/review", "decision", &form, error).await,
     }
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect};
 use gpmall_mall::service::cart::{self as cart_service, CartItemInput};
 use gpmall_mall::service::catalog::{self, CategoryView, ProductView, SearchParams, SearchResults};
 use gpmall_platform::{ApiError, Ctx};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::i18n::Tr;
 use super::page::{
@@ -237,29 +237,23 @@ impl ProductPage {
     }
 }
 
-async fn render_product(
-    ctx: &Ctx,
-    page: &Page,
-    raw_id: &str,
-    quantity: String,
-    error: Option<ApiError>,
-) -> PageResult {
-    let id = parse_id(raw_id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
-    let product = catalog::get_listed_product(ctx, id).await.or_fail(page)?;
+/// `GET /products/{id}`: a listed product, with the quantity as typed when adding it failed.
+pub async fn product(State(ctx): State<Ctx>, page: Page, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
+    let product = catalog::get_listed_product(&ctx, id).await.or_fail(&page)?;
+    let quantity = page
+        .retained::<AddToCartForm>("add")
+        .map_or_else(|| "1".to_owned(), |f| f.quantity);
     let template = ProductPage {
         tr: page.tr,
-        layout: page.layout_with(error.as_ref()),
+        layout: page.layout(),
         product,
         quantity,
     };
-    Ok(respond(template, error.as_ref()))
+    Ok((page.status(), template).into_response())
 }
 
-pub async fn product(State(ctx): State<Ctx>, page: Page, Path(id): Path<String>) -> PageResult {
-    render_product(&ctx, &page, &id, "1".to_owned(), None).await
-}
-
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct AddToCartForm {
     csrf: String,
@@ -267,7 +261,7 @@ pub struct AddToCartForm {
     quantity: String,
 }
 
-/// `POST /cart/add` from the product page; a refusal re-renders the product page.
+/// `POST /cart/add` from the product page; a refusal shows the product page again.
 pub async fn add_to_cart(
     State(ctx): State<Ctx>,
     page: Page,
@@ -293,16 +287,9 @@ pub async fn add_to_cart(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to("/cart?done=cart_added").into_response()),
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
-            render_product(
-                &ctx,
-                &page,
-                &product_id.to_string(),
-                form.quantity,
-                Some(error),
-            )
-            .await
+        Err(error) => {
+            page.refused(&format!("/products/{product_id}"), "add", &form, error)
+                .await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }

@@ -10,19 +10,19 @@ use gpmall_mall::domain::product::{ProductStatus, ReviewAction};
 use gpmall_mall::service::catalog::{self, ListingView, NewProduct, PriceOutcome, ProductChange};
 use gpmall_platform::pagination::PageRequest;
 use gpmall_platform::{ApiError, Ctx};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::i18n::Tr;
 use super::page::{
     Layout, OrFail, Page, PageResult, WebForm, parse_id, parse_int, parse_money,
-    parse_optional_money, respond,
+    parse_optional_money,
 };
 use super::shop::{CategoryNode, category_tree};
 
 const PER_PAGE: u64 = 20;
 
 /// The new-product form as typed.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 pub struct NewProductForm {
     csrf: String,
@@ -69,12 +69,14 @@ impl NewProductForm {
 }
 
 /// A price and stock change as typed, remembered for the product it was meant for.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 pub struct ChangeForm {
     csrf: String,
     pub price: String,
     pub stock: String,
+    /// The product (from the address, kept with a refused change).
+    product: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -140,7 +142,6 @@ struct Rendering {
     form: NewProductForm,
     change: Option<(i64, ChangeForm)>,
     page: Option<u64>,
-    error: Option<ApiError>,
 }
 
 async fn render(ctx: &Ctx, page: &Page, rendering: Rendering) -> PageResult {
@@ -152,7 +153,7 @@ async fn render(ctx: &Ctx, page: &Page, rendering: Rendering) -> PageResult {
     let categories = catalog::list_categories(ctx).await.or_fail(page)?;
     let template = SupplierProductsPage {
         tr: page.tr,
-        layout: page.layout_with(rendering.error.as_ref()),
+        layout: page.layout(),
         pages: listings.total.div_ceil(PER_PAGE),
         page: listings.page,
         listings: listings.items,
@@ -164,7 +165,7 @@ async fn render(ctx: &Ctx, page: &Page, rendering: Rendering) -> PageResult {
         change: rendering.change,
         price_rule: price_rule(ctx, page.tr),
     };
-    Ok(respond(template, rendering.error.as_ref()))
+    Ok((page.status(), template).into_response())
 }
 
 pub async fn page(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
@@ -172,14 +173,18 @@ pub async fn page(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
     let query = Query::<PageQuery>::try_from_uri(&uri)
         .map(|q| q.0)
         .unwrap_or_default();
+    let change = page
+        .retained::<ChangeForm>("change")
+        .and_then(|f| parse_id(&f.product).map(|id| (id, f)));
     let rendering = Rendering {
-        form: NewProductForm::blank(),
-        change: None,
+        form: page.retained("new").unwrap_or_else(NewProductForm::blank),
+        change,
         page: query.page.trim().parse().ok().filter(|p| *p > 0),
-        error: None,
     };
     render(&ctx, &page, rendering).await
 }
+
+const BACK: &str = "/supplier/products";
 
 /// Lists a new product; it waits for the operator's review.
 pub async fn create(
@@ -194,16 +199,7 @@ pub async fn create(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to("/supplier/products?done=product_created").into_response()),
-        Err(error) if error.status.is_client_error() => {
-            let rendering = Rendering {
-                form,
-                change: None,
-                page: None,
-                error: Some(error),
-            };
-            render(&ctx, &page, rendering).await
-        }
-        Err(error) => Err(page.fail(error)),
+        Err(error) => page.refused(BACK, "new", &form, error).await,
     }
 }
 
@@ -212,10 +208,11 @@ pub async fn change(
     State(ctx): State<Ctx>,
     page: Page,
     Path(id): Path<String>,
-    WebForm(form): WebForm<ChangeForm>,
+    WebForm(mut form): WebForm<ChangeForm>,
 ) -> PageResult {
     let user = page.submitter(&form.csrf)?;
     let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
+    form.product = id.to_string();
     let parsed = parse_optional_money(page.tr, "field.price", &form.price).and_then(|price| {
         let stock = if form.stock.trim().is_empty() {
             None
@@ -241,20 +238,11 @@ pub async fn change(
             };
             Ok(Redirect::to(&format!("/supplier/products?done={done}")).into_response())
         }
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
-            let rendering = Rendering {
-                form: NewProductForm::blank(),
-                change: Some((id, form)),
-                page: None,
-                error: Some(error),
-            };
-            render(&ctx, &page, rendering).await
-        }
-        Err(error) => Err(page.fail(error)),
+        Err(error) => page.refused(BACK, "change", &form, error).await,
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Serialize, Default)]
 #[serde(default)]
 pub struct ResubmitForm {
     csrf: String,
@@ -271,15 +259,6 @@ pub async fn resubmit(
     let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("product")))?;
     match catalog::review_product(&ctx, user, id, ReviewAction::Resubmit, None).await {
         Ok(_) => Ok(Redirect::to("/supplier/products?done=product_resubmitted").into_response()),
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
-            let rendering = Rendering {
-                form: NewProductForm::blank(),
-                change: None,
-                page: None,
-                error: Some(error),
-            };
-            render(&ctx, &page, rendering).await
-        }
-        Err(error) => Err(page.fail(error)),
+        Err(error) => page.refused(BACK, "resubmit", &form, error).await,
     }
 }

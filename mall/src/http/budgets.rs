@@ -16,6 +16,7 @@ use crate::service::budgets::{
 };
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetQuery {
     /// One purchasing unit (operator and regulator; a unit's staff always see their own).
