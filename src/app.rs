@@ -127,6 +127,9 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     gpmall_migrations::Migrator::up(db, None)
         .await
         .context("running migrations")?;
+    gpmall_settlement::service::contracts::cap_sme_due_dates(db)
+        .await
+        .context("capping stored SME due dates at the payment limit")?;
     if let Some(products) = gpmall_mall::repo::search::bring_index_up_to_date(db)
         .await
         .context("rewriting the search postings")?

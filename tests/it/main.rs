@@ -17,6 +17,7 @@ mod disputes;
 mod errors;
 mod guarantees;
 mod instances;
+mod law;
 mod ops;
 mod orders;
 mod pages;
