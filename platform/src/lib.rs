@@ -7,6 +7,7 @@ pub mod cache;
 pub mod calendar;
 pub mod clock;
 pub mod context;
+pub mod dates;
 pub mod db;
 pub mod entity;
 pub mod error;

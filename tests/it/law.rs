@@ -244,3 +244,234 @@ async fn a_small_suppliers_instalment_never_falls_due_after_the_limit() {
         "instalments[0].days_after"
     );
 }
+
+/// The contract made from `order_id`, as `token` sees it.
+pub(crate) async fn contract_for(app: &TestApp, token: &str, order_id: i64) -> Value {
+    let list = app.get("/api/v1/contracts?per_page=100", Some(token)).await;
+    list.assert_status(StatusCode::OK);
+    list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["order_id"] == order_id)
+        .cloned()
+        .expect("the order's contract")
+}
+
+/// Half on acceptance (10 days), half 20 days after the milestone "安装调试完成".
+async fn milestone_terms(app: &TestApp) {
+    put_default_terms(
+        app,
+        &instalments(&[("50", "acceptance", 10), ("50", "milestone", 20)]),
+        "en",
+    )
+    .await
+    .assert_status(StatusCode::OK);
+}
+
+/// An order from `supplier` delivered and accepted today; returns the contract id.
+async fn accepted_contract(app: &TestApp, supplier: &str, price: &str) -> i64 {
+    let id = order_from(app, "buyer1", supplier, price).await;
+    advance(
+        app,
+        id,
+        &[
+            (supplier, "confirm"),
+            (supplier, "ship"),
+            (supplier, "deliver"),
+        ],
+    )
+    .await;
+    let buyer = app.login("buyer1").await;
+    app.order_action(&buyer, id, "accept", json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    contract_for(app, &buyer, id).await["id"].as_i64().unwrap()
+}
+
+#[tokio::test]
+async fn a_milestone_is_recorded_once_and_the_sme_limit_binds_it_until_then() {
+    let app = TestApp::spawn().await;
+    milestone_terms(&app).await;
+    // Signed, delivered and accepted on 2026-03-02.
+    let small = accepted_contract(&app, "supplier5", "10000.00").await;
+    let unrecorded = accepted_contract(&app, "supplier6", "10000.00").await;
+    let large = accepted_contract(&app, "supplier1", "10000.00").await;
+    let buyer = app.login("buyer1").await;
+    let view = |id: i64| {
+        let app = &app;
+        let buyer = buyer.clone();
+        async move {
+            let r = app
+                .get(&format!("/api/v1/contracts/{id}"), Some(&buyer))
+                .await;
+            r.assert_status(StatusCode::OK);
+            r.body
+        }
+    };
+    // Not recorded: an SME's milestone instalment falls due at the limit, 30 days after
+    // acceptance; a large enterprise's waits for the milestone.
+    let before = view(small).await;
+    let second = &before["instalments"][1];
+    assert_eq!(second["milestone"], "安装调试完成");
+    assert!(second["clock_started_on"].is_null());
+    assert_eq!(second["due_on"], "2026-04-01");
+    assert_eq!(second["due_at_sme_limit"], true);
+    assert!(view(large).await["instalments"][1]["due_on"].is_null());
+
+    let record = |id: i64, token: String, body: Value| {
+        let app = &app;
+        async move {
+            app.post(
+                &format!("/api/v1/contracts/{id}/milestones"),
+                Some(&token),
+                &body,
+            )
+            .await
+        }
+    };
+    let supplier = app.login("supplier5").await;
+    let other_unit = app.login("buyer2").await;
+    for token in [supplier, other_unit] {
+        record(
+            small,
+            token,
+            json!({"instalment_seq": 2, "reached_on": "2026-03-02"}),
+        )
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "NOT_FOUND");
+    }
+    let refused = [
+        (
+            json!({"instalment_seq": 2, "reached_on": "2026-03-01"}),
+            "before",
+        ),
+        (
+            json!({"instalment_seq": 2, "reached_on": "2026-03-03"}),
+            "after today",
+        ),
+        (
+            json!({"instalment_seq": 2, "reached_on": "0001-01-01"}),
+            "cannot be right",
+        ),
+        (
+            json!({"instalment_seq": 1, "reached_on": "2026-03-02"}),
+            "not paid on a milestone",
+        ),
+        (
+            json!({"instalment_seq": 9, "reached_on": "2026-03-02"}),
+            "no instalment 9",
+        ),
+    ];
+    for (body, says) in refused {
+        let r = record(small, buyer.clone(), body.clone()).await;
+        r.assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{body}: {message}");
+    }
+    let audited =
+        || app.scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'contract.milestone_reached'");
+    assert_eq!(audited().await, 0);
+
+    // Reached on 03-04, recorded on 03-05: due 20 days after the milestone.
+    app.clock.advance(chrono::Duration::days(3));
+    let buyer = app.login("buyer1").await;
+    let body = json!({"instalment_seq": 2, "reached_on": "2026-03-04"});
+    let r = record(small, buyer.clone(), body.clone()).await;
+    r.assert_status(StatusCode::OK);
+    let second = &r.body["instalments"][1];
+    assert_eq!(second["milestone_reached_on"], "2026-03-04");
+    assert_eq!(second["clock_started_on"], "2026-03-04");
+    assert_eq!(second["due_on"], "2026-03-24");
+    assert_eq!(second["due_at_sme_limit"], false);
+    assert_eq!(audited().await, 1);
+    // Twice is harmless; another date is refused.
+    record(small, buyer.clone(), body)
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(audited().await, 1);
+    record(
+        small,
+        buyer.clone(),
+        json!({"instalment_seq": 2, "reached_on": "2026-03-05"}),
+    )
+    .await
+    .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+
+    // Never recorded: overdue from the limit (04-01), with interest from there.
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 4, 11, 2, 0, 0).unwrap());
+    let operator = app.login("operator").await;
+    app.post("/api/v1/settlement/scan", Some(&operator), &json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    let buyer = app.login("buyer1").await;
+    let r = app
+        .get(&format!("/api/v1/contracts/{unrecorded}"), Some(&buyer))
+        .await;
+    let second = &r.body["instalments"][1];
+    assert_eq!(second["overdue_days"], 10);
+    // 5,000.00 × 0.05% × 10 days.
+    assert_eq!(second["interest_owed"], "25.00");
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT interest_fen FROM contract_instalments WHERE contract_id = {unrecorded} AND seq = 2"
+        ))
+        .await,
+        2500,
+        "the accrual works from the stored due date"
+    );
+    let r = app
+        .get(&format!("/api/v1/contracts/{large}"), Some(&buyer))
+        .await;
+    assert!(r.body["instalments"][1]["due_on"].is_null());
+}
+
+#[tokio::test]
+async fn the_contract_page_records_a_milestone() {
+    let app = TestApp::spawn().await;
+    milestone_terms(&app).await;
+    let id = accepted_contract(&app, "supplier5", "10000.00").await;
+    app.clock.advance(chrono::Duration::days(2));
+    let mut buyer = crate::pages::Browser::signed_in(&app, "buyer1").await;
+    let page = buyer.get(&format!("/contracts/{id}")).await;
+    page.assert_status(StatusCode::OK)
+        .assert_shows("记录里程碑达成")
+        .assert_shows("中小企业付款期限")
+        .assert_shows("里程碑尚未记录");
+    let csrf = page.field("csrf");
+    let path = format!("/contracts/{id}/milestones");
+    buyer
+        .post(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("instalment_seq", "2"),
+                ("reached_on", "2026-02-27"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("里程碑达成日期（2026-02-27）不能早于")
+        .assert_shows("value=\"2026-02-27\"");
+    buyer
+        .submit(
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("instalment_seq", "2"),
+                ("reached_on", "2026-03-03"),
+            ],
+        )
+        .await
+        .assert_shows("里程碑已记录")
+        .assert_shows("2026-03-23")
+        .assert_lacks("记录里程碑达成");
+    // The supplier sees the contract but has no such form.
+    let mut supplier = crate::pages::Browser::signed_in(&app, "supplier5").await;
+    supplier
+        .get(&format!("/contracts/{id}"))
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_lacks("记录里程碑达成");
+}

@@ -306,7 +306,10 @@ pub async fn record_order_event<C: ConnectionTrait>(
 
 /// Stores each instalment's due date, computed from the recorded events by the same rule the
 /// contract view uses, so overdue instalments can be found with one indexed query.
-async fn refresh_due_dates<C: ConnectionTrait>(conn: &C, contract_id: i64) -> Result<(), ApiError> {
+pub(crate) async fn refresh_due_dates<C: ConnectionTrait>(
+    conn: &C,
+    contract_id: i64,
+) -> Result<(), ApiError> {
     let backend = conn.get_database_backend();
     let contract = query_one(
         conn,
