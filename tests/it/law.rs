@@ -475,3 +475,286 @@ async fn the_contract_page_records_a_milestone() {
         .assert_status(StatusCode::OK)
         .assert_lacks("记录里程碑达成");
 }
+
+/// A refusal of a date: 400, the field in the details, a message with the date given that
+/// never names the field by its path.
+#[track_caller]
+fn refused_date(r: &crate::support::TestResponse, field: &str, given: &str) {
+    r.assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    assert_eq!(r.body["error"]["details"]["field"], field, "{}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(given), "{message}");
+    if field.contains('_') {
+        assert!(!message.contains(field), "{message}");
+    }
+}
+
+async fn org_id(app: &TestApp, token: &str) -> i64 {
+    app.get("/api/v1/auth/me", Some(token)).await.body["org_id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn deposit_dates_before_the_procedure_or_in_year_one_are_refused() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let r = app
+        .post(
+            "/api/v1/procedures",
+            Some(&buyer),
+            &json!({"procedure_no": "CQJB-2026-LAW", "name": "江北区办公设备采购", "budget": "1000000.00",
+                    "deposit_required": true, "deposit_amount": "20000.00"}),
+        )
+        .await;
+    r.assert_status(StatusCode::CREATED);
+    let procedure = r.body["id"].as_i64().unwrap();
+    let supplier = org_id(&app, &app.login("supplier1").await).await;
+    let pay = |received_on: &'static str| {
+        let app = &app;
+        let buyer = buyer.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/procedures/{procedure}/deposits"),
+                Some(&buyer),
+                &json!({"supplier_id": supplier, "amount": "20000.00", "form": "guarantee_letter",
+                        "received_on": received_on}),
+            )
+            .await
+        }
+    };
+    // Registered on 2026-03-02: a deposit received in year 0001, or before registration, is a
+    // typing slip.
+    refused_date(&pay("0001-01-01").await, "received_on", "0001-01-01");
+    refused_date(&pay("2026-02-27").await, "received_on", "2026-02-27");
+    refused_date(&pay("2026-03-03").await, "received_on", "2026-03-03");
+    let deposit = pay("2026-03-02").await;
+    deposit.assert_status(StatusCode::CREATED);
+    let deposit = deposit.body["id"].as_i64().unwrap();
+    let event = |body: Value| {
+        let app = &app;
+        let buyer = buyer.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/procedures/{procedure}/events"),
+                Some(&buyer),
+                &body,
+            )
+            .await
+        }
+    };
+    refused_date(
+        &event(json!({"event": "withdrawal", "supplier_id": supplier, "on": "0001-01-01"})).await,
+        "on",
+        "0001-01-01",
+    );
+    event(json!({"event": "withdrawal", "supplier_id": supplier, "on": "2026-03-02"}))
+        .await
+        .assert_status(StatusCode::OK);
+    let r = app
+        .post(
+            &format!("/api/v1/deposits/{deposit}/refund"),
+            Some(&buyer),
+            &json!({"refunded_on": "0001-01-01"}),
+        )
+        .await;
+    refused_date(&r, "refunded_on", "0001-01-01");
+
+    // A performance deposit is lodged after the award, at most 30 days before signing.
+    let id = order_from(&app, "buyer1", "supplier1", "2000.00").await;
+    advance(&app, id, &[("supplier1", "confirm")]).await;
+    let contract = contract_for(&app, &buyer, id).await["id"].as_i64().unwrap();
+    let lodge = |received_on: &'static str| {
+        let app = &app;
+        let buyer = buyer.clone();
+        async move {
+            app.post(
+                &format!("/api/v1/contracts/{contract}/performance-deposit"),
+                Some(&buyer),
+                &json!({"amount": "100.00", "form": "bank_transfer", "received_on": received_on,
+                        "refund_days_after_completion": 10}),
+            )
+            .await
+        }
+    };
+    refused_date(&lodge("0001-01-01").await, "received_on", "0001-01-01");
+    refused_date(&lodge("2026-01-30").await, "received_on", "2026-01-30");
+    lodge("2026-02-28").await.assert_status(StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn acceptance_before_delivery_and_payments_before_signing_are_refused() {
+    let app = TestApp::spawn().await;
+    let id = order_from(&app, "buyer1", "supplier1", "1000.00").await;
+    advance(&app, id, &[("supplier1", "confirm"), ("supplier1", "ship")]).await;
+    // Delivered on 03-04, two days after the order.
+    app.clock.advance(chrono::Duration::days(2));
+    advance(&app, id, &[("supplier1", "deliver")]).await;
+    let buyer = app.login("buyer1").await;
+    let accept = |date: &'static str| {
+        let app = &app;
+        let buyer = buyer.clone();
+        async move {
+            app.order_action(&buyer, id, "accept", json!({"acceptance_date": date}))
+                .await
+        }
+    };
+    let r = accept("2026-03-03").await;
+    refused_date(&r, "acceptance_date", "2026-03-03");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("delivery"),
+        "{}",
+        r.body
+    );
+    refused_date(&accept("2026-03-05").await, "acceptance_date", "2026-03-05");
+    refused_date(&accept("0001-01-01").await, "acceptance_date", "0001-01-01");
+    // Nothing was half-written: the order still waits for acceptance.
+    let order = app.get(&format!("/api/v1/orders/{id}"), Some(&buyer)).await;
+    assert_eq!(order.body["status"], "delivered");
+    accept("2026-03-04").await.assert_status(StatusCode::OK);
+
+    let contract = contract_for(&app, &buyer, id).await;
+    let cid = contract["id"].as_i64().unwrap();
+    let pay = |paid_on: &'static str| {
+        let app = &app;
+        let buyer = buyer.clone();
+        let account = contract["collection_account"].clone();
+        async move {
+            app.post(
+                &format!("/api/v1/contracts/{cid}/payments"),
+                Some(&buyer),
+                &json!({"amount": "1.00", "paid_on": paid_on, "voucher_no": "V-1", "account": account}),
+            )
+            .await
+        }
+    };
+    let r = pay("2026-03-01").await;
+    refused_date(&r, "paid_on", "2026-03-01");
+    let zh = app
+        .request(
+            Method::POST,
+            &format!("/api/v1/contracts/{cid}/payments"),
+            Some(&buyer),
+            Some(
+                &json!({"amount": "1.00", "paid_on": "2026-03-01", "voucher_no": "V-1",
+                         "account": contract["collection_account"]}),
+            ),
+            &[("accept-language", "zh-CN")],
+        )
+        .await;
+    assert_eq!(
+        zh.body["error"]["message"],
+        "付款日期（2026-03-01）不能早于合同签订日（2026-03-02）。"
+    );
+    refused_date(&pay("0001-01-01").await, "paid_on", "0001-01-01");
+    refused_date(&pay("2026-03-05").await, "paid_on", "2026-03-05");
+    pay("2026-03-02").await.assert_status(StatusCode::OK);
+}
+
+#[tokio::test]
+async fn calendar_rates_budgets_and_letters_take_only_plausible_dates() {
+    let app = TestApp::spawn().await;
+    refused_date(
+        &app.get("/api/v1/calendar/is-working-day?date=0001-01-01", None)
+            .await,
+        "date",
+        "0001-01-01",
+    );
+    refused_date(
+        &app.get(
+            "/api/v1/calendar/add-working-days?from=2999-01-01&days=5",
+            None,
+        )
+        .await,
+        "from",
+        "2999-01-01",
+    );
+    let operator = app.login("operator").await;
+    // 2026 now: next year's schedule can exist, 2030's cannot.
+    let r = app
+        .request(
+            Method::PUT,
+            "/api/v1/calendar/years/2030",
+            Some(&operator),
+            Some(&json!({"holidays": ["2030-01-01"], "workdays": [], "source": "测试"})),
+            &[],
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2027"),
+        "{}",
+        r.body
+    );
+    let rate = |from: &'static str| {
+        let app = &app;
+        let operator = operator.clone();
+        async move {
+            app.post(
+                "/api/v1/settlement/reference-rates",
+                Some(&operator),
+                &json!({"kind": "lpr1y", "effective_from": from, "percent": "2.9", "announced_by": "全国银行间同业拆借中心"}),
+            )
+            .await
+        }
+    };
+    refused_date(&rate("0001-01-01").await, "effective_from", "0001-01-01");
+    refused_date(&rate("2027-03-02").await, "effective_from", "2027-03-02");
+    let buyer = app.login("buyer1").await;
+    let me = org_id(&app, &buyer).await;
+    let r = app
+        .post(
+            "/api/v1/budgets",
+            Some(&operator),
+            &json!({"org_id": me, "code": "B-2100", "fiscal_year": 2100, "fund_source": "一般公共预算", "amount": "1000.00"}),
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    assert_eq!(r.body["error"]["details"]["field"], "fiscal_year");
+
+    // A guarantee letter valid until 9999 secures nothing real.
+    use gpmall::guarantee_cli::{demo_issuer_key, sign_letter};
+    use gpmall_settlement::domain::guarantee::LetterKind;
+    use gpmall_settlement::service::guarantees::{DEMO_SM2_ISSUER, NewLetter};
+    let supplier = app.login("supplier1").await;
+    let letter = |until: &str| NewLetter {
+        issuer: DEMO_SM2_ISSUER.to_owned(),
+        letter_no: "JB-LAW-0001".to_owned(),
+        kind: LetterKind::Bid,
+        beneficiary_org_id: me,
+        applicant_org_id: 0,
+        amount: "20000.00".parse().unwrap(),
+        valid_from: "2026-03-01".parse().unwrap(),
+        valid_until: until.parse().unwrap(),
+        project_ref: None,
+        signature: String::new(),
+    };
+    let applicant = org_id(&app, &supplier).await;
+    for (until, ok) in [
+        ("9999-12-31", false),
+        ("2026-03-01", false),
+        ("2027-03-01", true),
+    ] {
+        let mut unsigned = letter(until);
+        unsigned.applicant_org_id = applicant;
+        let signed = sign_letter(&demo_issuer_key(DEMO_SM2_ISSUER).unwrap(), unsigned).unwrap();
+        let r = app
+            .post(
+                "/api/v1/guarantee-letters",
+                Some(&supplier),
+                &serde_json::to_value(&signed).unwrap(),
+            )
+            .await;
+        if ok {
+            r.assert_status(StatusCode::CREATED);
+        } else {
+            refused_date(&r, "valid_until", until);
+        }
+    }
+}

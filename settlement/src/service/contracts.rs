@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::dates::{self, Field};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
 use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
@@ -253,6 +254,29 @@ fn due_of(
         supplier_is_sme,
         events,
     )
+}
+
+/// When the order behind a contract was delivered, if it was (acceptance cannot be earlier).
+pub async fn delivered_on<C: ConnectionTrait>(
+    conn: &C,
+    order_id: i64,
+) -> Result<Option<NaiveDate>, ApiError> {
+    query_one(
+        conn,
+        stmt(
+            conn.get_database_backend(),
+            "SELECT delivered_on FROM contracts WHERE order_id = ?",
+            [order_id.into()],
+        ),
+    )
+    .await?
+    .and_then(|row| {
+        row.try_get::<Option<String>>("", "delivered_on")
+            .transpose()
+    })
+    .transpose()?
+    .map(|d| parse_date(&d))
+    .transpose()
 }
 
 /// What happened to the order behind a contract.
@@ -784,6 +808,8 @@ pub(crate) fn require_paying_purchaser(actor: &Identity) -> Result<(), ApiError>
     actor.require_any(&[Role::Buyer, Role::Finance])
 }
 
+const PAID_ON: Field = Field::new("paid_on", "field.paid_on");
+
 /// The purchaser records a payment. Partial payments are allowed; nothing beyond what is owed.
 pub async fn record_payment(
     ctx: &Ctx,
@@ -803,9 +829,7 @@ pub async fn record_payment(
         ));
     }
     let today = ctx.clock.today();
-    if input.paid_on > today {
-        return Err(ApiError::validation("paid_on cannot be in the future"));
-    }
+    dates::happened(PAID_ON, input.paid_on, today)?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let backend = txn.get_database_backend();
@@ -834,11 +858,7 @@ pub async fn record_payment(
         ));
     }
     let signed_on = parse_date(&contract.try_get::<String>("", "signed_on")?)?;
-    if input.paid_on < signed_on {
-        return Err(ApiError::validation(
-            "paid_on cannot be before the contract was signed",
-        ));
-    }
+    dates::not_before(PAID_ON, input.paid_on, signed_on, "date.bound.signing")?;
     let account: String = contract.try_get("", "collection_account")?;
     if input.account.trim() != account {
         return Err(ApiError::unprocessable(

@@ -110,7 +110,12 @@ pub async fn record(
                 .key_arg("status", format!("contract.status.{status}")),
         ));
     }
-    dates::not_before(REACHED_ON, input.reached_on, signed_on, "field.signed_on")?;
+    dates::not_before(
+        REACHED_ON,
+        input.reached_on,
+        signed_on,
+        "date.bound.signing",
+    )?;
     let changed = execute(
         &txn,
         stmt(
