@@ -14,6 +14,7 @@ mod m20261126_000006_disputes_forfeiture;
 mod m20261126_000007_search_postings;
 mod m20261126_000008_search_index_version;
 mod m20261201_000001_milestones;
+mod m20261201_000002_sandbox_clock;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_search_postings::Migration),
             Box::new(m20261126_000008_search_index_version::Migration),
             Box::new(m20261201_000001_milestones::Migration),
+            Box::new(m20261201_000002_sandbox_clock::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ pub mod money;
 pub mod pagination;
 pub mod pipeline;
 pub mod rate_limit;
+pub mod sandbox;
 
 pub use context::{Ctx, Settings};
 pub use error::{ApiError, ApiResult};

@@ -57,6 +57,8 @@ pub struct Layout {
     /// A success note after a redirect (`?done=key` → `flash.key`).
     pub flash: Option<&'static str>,
     pub problem: Option<Problem>,
+    /// The simulated business date, when the service runs on a sandbox clock.
+    pub sandbox_today: Option<chrono::NaiveDate>,
 }
 
 impl Layout {
@@ -109,6 +111,12 @@ pub struct Page {
     pub here: String,
     pub flash: Option<&'static str>,
     pub jar: CookieJar,
+    pub sandbox_today: Option<chrono::NaiveDate>,
+}
+
+/// The simulated date every page shows in its banner on a sandbox clock.
+fn sandbox_today(ctx: &Ctx) -> Option<chrono::NaiveDate> {
+    ctx.clock.sandbox().map(|_| ctx.clock.today())
 }
 
 impl FromRequestParts<Ctx> for Page {
@@ -131,6 +139,7 @@ impl FromRequestParts<Ctx> for Page {
             here,
             flash,
             jar,
+            sandbox_today: sandbox_today(ctx),
         };
         if let Some(token) = page.jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
             page.user = session::authenticate(ctx, &token, SessionKind::Web)
@@ -151,6 +160,7 @@ impl Page {
             here: self.here.clone(),
             flash: self.flash,
             problem: None,
+            sandbox_today: self.sandbox_today,
         }
     }
 
@@ -292,6 +302,7 @@ impl<T: DeserializeOwned> FromRequest<Ctx> for WebForm<T> {
                     here,
                     flash: None,
                     problem: Some(Problem::from_error(tr, &error)),
+                    sandbox_today: sandbox_today(ctx),
                 };
                 Err(PageError::render(tr, layout, status))
             }

@@ -21,6 +21,7 @@ mod law;
 mod ops;
 mod orders;
 mod pages;
+mod sandbox;
 mod search;
 mod settlement;
 mod web;
