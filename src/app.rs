@@ -10,7 +10,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, StatusCode};
 use gpmall_migrations::MigratorTrait;
 use gpmall_platform::cache::{Cache, LocalCache, RedisCache};
-use gpmall_platform::clock::{Clock, SystemClock};
+use gpmall_platform::clock::{Clock, SandboxClock, SystemClock};
 use gpmall_platform::pipeline::PgPipeline;
 use gpmall_platform::rate_limit::LoginRateLimiter;
 use gpmall_platform::{Ctx, Settings};
@@ -34,6 +34,16 @@ pub struct Services {
     pub ctx: Ctx,
     /// The Redis connection when one is configured (also used for shared rate limits).
     pub redis: Option<Arc<RedisCache>>,
+}
+
+/// The service's clock: real time, or in sandbox mode real time plus the stored offset (read
+/// from the database once connected, see `platform::sandbox::refresh`).
+pub fn clock(config: &Config) -> Arc<dyn Clock> {
+    if config.sandbox_enabled() {
+        Arc::new(SandboxClock::new(Arc::new(SystemClock)))
+    } else {
+        Arc::new(SystemClock)
+    }
 }
 
 /// Connects to the database and cache named by the configuration.
@@ -127,6 +137,9 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     gpmall_migrations::Migrator::up(db, None)
         .await
         .context("running migrations")?;
+    gpmall_settlement::service::contracts::cap_sme_due_dates(db)
+        .await
+        .context("capping stored SME due dates at the payment limit")?;
     if let Some(products) = gpmall_mall::repo::search::bring_index_up_to_date(db)
         .await
         .context("rewriting the search postings")?
@@ -303,20 +316,32 @@ fn document_errors(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
 pub fn router(ctx: Ctx, config: &Config) -> Router {
     // Install the recorder before the first request so no count is lost.
     crate::telemetry::metrics();
-    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    // The sandbox routes exist (and are documented) only on a sandbox clock.
+    let sandbox = ctx.clock.sandbox().is_some();
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(gpmall_platform::identity::http::router())
         .merge(gpmall_platform::identity::admin::router())
         .merge(gpmall_mall::http::router())
         .merge(gpmall_settlement::http::router())
-        .merge(gpmall_platform::calendar::http::router())
-        .split_for_parts();
+        .merge(gpmall_platform::calendar::http::router());
+    let mut pages = crate::web::router();
+    if sandbox {
+        api = api.merge(crate::sandbox::router());
+        pages = pages.merge(crate::web::sandbox_router());
+    }
+    let (api, doc) = api.split_for_parts();
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .merge(api)
         .merge(SwaggerUi::new("/docs").external_url_unchecked("/openapi.json", openapi(doc)))
         .merge(ops::router())
-        .merge(crate::web::router())
+        .merge(pages)
         .fallback(crate::web::page::not_found)
+        // Every instance reads the moved clock before answering (a no-op outside sandbox mode).
+        .layer(axum::middleware::from_fn_with_state(
+            ctx.clone(),
+            sandbox_clock,
+        ))
         // Refuses a declared oversize body before it is read; `json_errors` gives it our body.
         .layer(RequestBodyLimitLayer::new(config.body_limit_bytes))
         // Inside `json_errors`, so a 408 gets our body too.
@@ -339,14 +364,27 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
         .with_state(ctx)
 }
 
+/// Brings a sandbox clock up to the offset stored by whichever instance moved it last.
+async fn sandbox_clock(
+    axum::extract::State(ctx): axum::extract::State<Ctx>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if let Err(error) = gpmall_platform::sandbox::refresh(&ctx).await {
+        tracing::warn!(%error, "reading the sandbox clock failed; using the last offset read");
+    }
+    next.run(request).await
+}
+
 /// Runs the service until Ctrl-C or SIGTERM, then drains in-flight requests.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(dir) = &config.calendar_dir {
         gpmall_platform::calendar::install_directory(dir)
             .with_context(|| format!("loading the calendar directory {}", dir.display()))?;
     }
-    let services = connect(&config, Arc::new(SystemClock)).await?;
+    let services = connect(&config, clock(&config)).await?;
     migrate(&services.ctx.db).await?;
+    check_sandbox(&config, &services.ctx).await?;
     // This instance may search with a newer tokenizer than the cached pages were computed with.
     gpmall_mall::service::catalog_cache::invalidate(&services.ctx, None).await;
     if config.is_embedded() && crate::seed::is_empty(&services.ctx.db).await? {
@@ -370,6 +408,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         }
     );
     println!("  cache:    {}", services.ctx.cache.backend());
+    if let Some(view) = gpmall_platform::sandbox::view(&services.ctx) {
+        println!(
+            "  clock:    SANDBOX, simulated date {} ({} days ahead; move it at http://{address}/operator/sandbox)",
+            view.today, view.offset_days
+        );
+    }
     println!("  API docs: http://{address}/docs");
     if config.is_embedded() {
         println!("  demo logins (password {}):", crate::seed::DEMO_PASSWORD);
@@ -386,33 +430,35 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     .context("serving HTTP")
 }
 
-/// Raises and resolves settlement warnings every ten minutes. Every scan is idempotent, so
-/// several instances running it at once only repeat work.
+/// Reads the sandbox clock's stored offset, and refuses a database whose clock was moved when
+/// the service is not in sandbox mode: its records carry simulated dates that real time has not
+/// reached, and payments, acceptances and deadlines would be judged against the wrong day.
+pub async fn check_sandbox(config: &Config, ctx: &Ctx) -> anyhow::Result<()> {
+    let offset = gpmall_platform::sandbox::stored_offset(&ctx.db).await?;
+    if ctx.clock.sandbox().is_none() && offset > 0 {
+        anyhow::bail!(
+            "this database ran on a sandbox clock moved {} days ahead; start with GPMALL_SANDBOX=true, or use a fresh database",
+            offset / 86_400
+        );
+    }
+    gpmall_platform::sandbox::refresh(ctx).await?;
+    if ctx.clock.sandbox().is_some() && !config.is_embedded() {
+        tracing::warn!(
+            "sandbox mode on PostgreSQL (GPMALL_SANDBOX=true): the operator can move the clock forward; never run a production deployment like this"
+        );
+    }
+    Ok(())
+}
+
+/// Runs the time-driven jobs (accrual, warnings, deadlines, letter expiry) every ten minutes.
+/// Every job is idempotent, so several instances running them at once only repeat work.
 async fn settlement_scans(ctx: gpmall_platform::Ctx) {
     let mut interval = tokio::time::interval(Duration::from_secs(600));
     loop {
         interval.tick().await;
-        use gpmall_settlement::service::{accrual, contracts};
-        if let Err(error) = accrual::accrue(&ctx.db, ctx.clock.today()).await {
-            tracing::warn!(%error, "interest accrual failed");
-        }
-        if let Err(error) = contracts::scan_payment_warnings(&ctx).await {
-            tracing::warn!(%error, "payment warning scan failed");
-        }
-        if let Err(error) = contracts::scan_publication_warnings(&ctx).await {
-            tracing::warn!(%error, "publication warning scan failed");
-        }
-        if let Err(error) = contracts::scan_signing_warnings(&ctx).await {
-            tracing::warn!(%error, "signing warning scan failed");
-        }
-        if let Err(error) = gpmall_settlement::service::deposits::scan_deposit_warnings(&ctx).await
-        {
-            tracing::warn!(%error, "deposit warning scan failed");
-        }
-        if let Err(error) =
-            gpmall_settlement::service::guarantees::scan_guarantee_warnings(&ctx).await
-        {
-            tracing::warn!(%error, "guarantee warning scan failed");
+        // The same clock as the requests: on a sandbox clock, the time the operator moved to.
+        if let Err(error) = gpmall_settlement::service::jobs::run_all(&ctx).await {
+            tracing::warn!(%error, "settlement jobs failed; they run again in ten minutes");
         }
     }
 }

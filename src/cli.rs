@@ -1,9 +1,6 @@
 //! Command line: `gpmall serve`, `gpmall migrate`, `gpmall seed --demo`.
 
-use std::sync::Arc;
-
 use clap::{Parser, Subcommand};
-use gpmall_platform::clock::SystemClock;
 
 use crate::config::Config;
 
@@ -36,7 +33,8 @@ enum Command {
     /// Run overdue detection and late-interest accrual over every contract once (the service
     /// also runs it every ten minutes) and print the totals.
     Accrue {
-        /// The business date to accrue to (YYYY-MM-DD); today in Asia/Shanghai by default.
+        /// The business date to accrue to (YYYY-MM-DD); today in Asia/Shanghai by default (the
+        /// simulated date on a sandbox clock).
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
@@ -51,9 +49,9 @@ pub fn run() -> anyhow::Result<()> {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => crate::app::serve(config).await,
             Command::Accrue { as_of } => {
-                use gpmall_platform::clock::Clock;
-                let services = crate::app::connect(&config, Arc::new(SystemClock)).await?;
-                let as_of = as_of.unwrap_or_else(|| SystemClock.today());
+                let services = crate::app::connect(&config, crate::app::clock(&config)).await?;
+                gpmall_platform::sandbox::refresh(&services.ctx).await?;
+                let as_of = as_of.unwrap_or_else(|| services.ctx.clock.today());
                 let started = std::time::Instant::now();
                 let summary =
                     gpmall_settlement::service::accrual::accrue(&services.ctx.db, as_of).await?;
@@ -70,7 +68,7 @@ pub fn run() -> anyhow::Result<()> {
             }
             Command::Guarantee(args) => crate::guarantee_cli::run(args),
             Command::Migrate => {
-                let services = crate::app::connect(&config, Arc::new(SystemClock)).await?;
+                let services = crate::app::connect(&config, crate::app::clock(&config)).await?;
                 crate::app::migrate(&services.ctx.db).await?;
                 println!("migrations applied");
                 Ok(())
@@ -79,7 +77,7 @@ pub fn run() -> anyhow::Result<()> {
                 if !demo {
                     anyhow::bail!("say what to seed: `gpmall seed --demo`");
                 }
-                let services = crate::app::connect(&config, Arc::new(SystemClock)).await?;
+                let services = crate::app::connect(&config, crate::app::clock(&config)).await?;
                 crate::app::migrate(&services.ctx.db).await?;
                 if crate::seed::is_empty(&services.ctx.db).await? {
                     crate::seed::demo(&services.ctx).await?;

@@ -48,6 +48,9 @@ pub struct Config {
     pub payment_restriction_days: u32,
     /// A directory of `YYYY.json` official calendar files loaded over the built-in years.
     pub calendar_dir: Option<PathBuf>,
+    /// Run on a sandbox clock the operator moves forward (`GPMALL_SANDBOX`). Unset means on
+    /// for the embedded demo and off on PostgreSQL, where only an explicit `true` turns it on.
+    pub sandbox: Option<bool>,
 }
 
 fn hide<S: serde::Serializer>(value: &Option<SecretString>, s: S) -> Result<S::Ok, S::Error> {
@@ -80,6 +83,7 @@ impl Default for Config {
             cache_prefix: "gpmall:".into(),
             payment_restriction_days: 45,
             calendar_dir: None,
+            sandbox: None,
         }
     }
 }
@@ -119,6 +123,11 @@ impl Config {
 
     pub fn is_embedded(&self) -> bool {
         !self.database_url().starts_with("postgres")
+    }
+
+    /// Whether the service runs on the sandbox clock: as configured, else only when embedded.
+    pub fn sandbox_enabled(&self) -> bool {
+        self.sandbox.unwrap_or_else(|| self.is_embedded())
     }
 
     pub fn redis_url(&self) -> Option<String> {
@@ -171,6 +180,22 @@ mod tests {
                 config.settings().price_change_flag_ratio,
                 Decimal::new(15, 2)
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail closure must return figment::Error
+    fn the_sandbox_is_on_by_default_only_in_the_embedded_demo() {
+        assert!(Config::default().sandbox_enabled());
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("GPMALL_DATABASE_URL", "postgres://u@h/db");
+            assert!(!Config::load().map_err(|e| *e)?.sandbox_enabled());
+            jail.set_env("GPMALL_SANDBOX", "true");
+            assert!(Config::load().map_err(|e| *e)?.sandbox_enabled());
+            jail.set_env("GPMALL_DATABASE_URL", "");
+            jail.set_env("GPMALL_SANDBOX", "false");
+            assert!(!Config::load().map_err(|e| *e)?.sandbox_enabled());
             Ok(())
         });
     }

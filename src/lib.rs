@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo_data;
 pub mod guarantee_cli;
 pub mod ops;
+pub mod sandbox;
 pub mod seed;
 pub mod telemetry;
 pub mod web;

@@ -13,6 +13,8 @@ mod m20261126_000005_guarantees;
 mod m20261126_000006_disputes_forfeiture;
 mod m20261126_000007_search_postings;
 mod m20261126_000008_search_index_version;
+mod m20261201_000001_milestones;
+mod m20261201_000002_sandbox_clock;
 mod m20261204_000010_price_review;
 mod m20261204_000011_search_relevance_order;
 
@@ -30,6 +32,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_disputes_forfeiture::Migration),
             Box::new(m20261126_000007_search_postings::Migration),
             Box::new(m20261126_000008_search_index_version::Migration),
+            Box::new(m20261201_000001_milestones::Migration),
+            Box::new(m20261201_000002_sandbox_clock::Migration),
             Box::new(m20261204_000010_price_review::Migration),
             Box::new(m20261204_000011_search_relevance_order::Migration),
         ]

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod calendar;
 pub mod clock;
 pub mod context;
+pub mod dates;
 pub mod db;
 pub mod entity;
 pub mod error;
@@ -19,6 +20,7 @@ pub mod pagination;
 pub mod percent;
 pub mod pipeline;
 pub mod rate_limit;
+pub mod sandbox;
 
 pub use context::{Ctx, Settings};
 pub use error::{ApiError, ApiResult};

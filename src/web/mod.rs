@@ -10,6 +10,7 @@ mod i18n;
 mod orders;
 pub mod page;
 mod review;
+mod sandbox;
 mod settlement;
 mod shop;
 mod supplier;
@@ -50,4 +51,12 @@ pub fn router() -> axum::Router<Ctx> {
         .route("/static/app.css", get(assets::css))
         .route("/static/favicon.svg", get(assets::favicon))
         .merge(settlement::router())
+}
+
+/// The sandbox clock's page, present only in sandbox mode.
+pub fn sandbox_router() -> axum::Router<Ctx> {
+    axum::Router::new().route(
+        "/operator/sandbox",
+        get(sandbox::page).post(sandbox::move_clock),
+    )
 }

@@ -107,6 +107,8 @@ pub struct Layout {
     /// A success note after a redirect (`?done=key` → `flash.key`).
     pub flash: Option<&'static str>,
     pub problem: Option<Problem>,
+    /// The simulated business date, when the service runs on a sandbox clock.
+    pub sandbox_today: Option<chrono::NaiveDate>,
 }
 
 impl Layout {
@@ -162,6 +164,12 @@ pub struct Page {
     /// A form refused on this page, shown again (see [`Retry`]).
     pub retry: Option<Retry>,
     ctx: Ctx,
+    pub sandbox_today: Option<chrono::NaiveDate>,
+}
+
+/// The simulated date every page shows in its banner on a sandbox clock.
+fn sandbox_today(ctx: &Ctx) -> Option<chrono::NaiveDate> {
+    ctx.clock.sandbox().map(|_| ctx.clock.today())
 }
 
 impl FromRequestParts<Ctx> for Page {
@@ -187,6 +195,7 @@ impl FromRequestParts<Ctx> for Page {
             jar,
             retry: None,
             ctx: ctx.clone(),
+            sandbox_today: sandbox_today(ctx),
         };
         if let Some(token) = page.jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) {
             page.user = session::authenticate(ctx, &token, SessionKind::Web)
@@ -216,6 +225,7 @@ impl Page {
             here: self.here.clone(),
             flash: self.flash,
             problem: self.retry.as_ref().map(|r| r.problem(self.tr)),
+            sandbox_today: self.sandbox_today,
         }
     }
 
@@ -432,6 +442,7 @@ impl<T: DeserializeOwned> FromRequest<Ctx> for WebForm<T> {
                     here,
                     flash: None,
                     problem: Some(Problem::from_error(tr, &error)),
+                    sandbox_today: sandbox_today(ctx),
                 };
                 Err(PageError::render(tr, layout, status))
             }

@@ -24,6 +24,10 @@ pub fn router() -> axum::Router<Ctx> {
         .route("/contracts/{id}", get(contracts::detail))
         .route("/contracts/{id}/payments", post(contracts::record_payment))
         .route("/contracts/{id}/publish", post(contracts::publish))
+        .route(
+            "/contracts/{id}/milestones",
+            post(contracts::record_milestone),
+        )
         .route("/contracts/{id}/disputes", post(contracts::open_dispute))
         .route(
             "/contracts/{id}/disputes/{dispute_id}/{action}",

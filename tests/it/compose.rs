@@ -40,6 +40,12 @@ fn compose_file_matches_the_binary() {
             for required in ["GPMALL_DATABASE_URL", "GPMALL_REDIS_URL", "GPMALL_LISTEN"] {
                 assert!(env.contains_key(required), "{name} must set {required}");
             }
+            // Production runs on real time: the sandbox clock is off, and says so explicitly.
+            assert_eq!(
+                env.get("GPMALL_SANDBOX").and_then(Value::as_str),
+                Some("false"),
+                "{name} must run with GPMALL_SANDBOX=false"
+            );
             let depends = service["depends_on"].as_mapping().expect("depends_on");
             assert!(depends.contains_key("postgres") && depends.contains_key("redis"));
         }

@@ -704,13 +704,16 @@ async fn the_winner_may_convert_its_deposit_into_the_performance_deposit() {
 #[tokio::test]
 async fn the_refund_deadline_counts_working_days_over_labour_day() {
     let app = TestApp::spawn().await;
-    set_today(&app, "2026-05-12");
+    // Registered before its deposits came in (nothing recorded predates the registration),
+    // the history entered on 05-12.
+    set_today(&app, "2026-04-27");
     let buyer = app.login("buyer1").await;
     let id = register(&app, &buyer, "LD-1", "1000000.00", Some("10000.00"))
         .await
         .body["id"]
         .as_i64()
         .unwrap();
+    set_today(&app, "2026-05-12");
     let (s1, s2) = (
         org_of(&app, "supplier1").await,
         org_of(&app, "supplier2").await,

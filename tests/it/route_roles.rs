@@ -64,6 +64,7 @@ const TABLE: &[(&str, &str, &str)] = &[
         "BFSO",
     ),
     ("POST", "/api/v1/contracts/{id}/publish", "B"),
+    ("POST", "/api/v1/contracts/{id}/milestones", "B"),
     ("POST", "/api/v1/contracts/{id}/performance-deposit", "BF"),
     ("GET", "/api/v1/settlement/payment-performance", "BFOR"),
     ("GET", "/api/v1/settlement/collection-account", "S"),

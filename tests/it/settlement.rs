@@ -288,7 +288,7 @@ async fn default_terms_must_respect_the_sme_limits() {
     r.assert_error(StatusCode::BAD_REQUEST, "TERMS_INVALID");
     assert_eq!(
         r.body["error"]["details"]["clause"],
-        "instalments.days_after"
+        "instalments[0].days_after"
     );
     put(terms(45, false))
         .await

@@ -104,6 +104,8 @@ pub struct Options {
     pub login_max_attempts_per_ip: u32,
     /// Take the client address from `X-Forwarded-For`, as behind the load balancer.
     pub trust_forwarded_for: bool,
+    /// Run on a sandbox clock over the test clock (`GPMALL_SANDBOX=true`).
+    pub sandbox: bool,
 }
 
 impl Default for Options {
@@ -114,7 +116,19 @@ impl Default for Options {
             login_max_attempts: 1000,
             login_max_attempts_per_ip: 1000,
             trust_forwarded_for: false,
+            sandbox: false,
         }
+    }
+}
+
+/// The service's clock over the test clock: the test clock itself, or a sandbox clock on it.
+fn service_clock(clock: &TestClock, sandbox: bool) -> Arc<dyn gpmall_platform::clock::Clock> {
+    if sandbox {
+        Arc::new(gpmall_platform::clock::SandboxClock::new(Arc::new(
+            clock.clone(),
+        )))
+    } else {
+        Arc::new(clock.clone())
     }
 }
 
@@ -171,7 +185,7 @@ impl TestApp {
             options.redis_url.as_deref(),
             &cache_prefix,
             config.settings(),
-            Arc::new(clock.clone()),
+            service_clock(&clock, options.sandbox),
             &config,
         )
         .expect("build services");
@@ -205,7 +219,7 @@ impl TestApp {
             self.options.redis_url.as_deref(),
             &self.cache_prefix,
             config.settings(),
-            Arc::new(self.clock.clone()),
+            service_clock(&self.clock, self.options.sandbox),
             &config,
         )
         .expect("build services");

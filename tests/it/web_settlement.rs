@@ -780,7 +780,8 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
         .post("/operator/default-terms", &fields)
         .await
         .assert_status(StatusCode::BAD_REQUEST)
-        .assert_shows("performance_deposit.share_percent");
+        .assert_shows("履约保证金为合同金额的12%")
+        .assert_lacks("performance_deposit.share_percent");
     fields[5] = ("deposit_share_percent", "5");
     operator.submit("/operator/default-terms", &fields).await;
 

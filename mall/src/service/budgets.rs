@@ -307,11 +307,14 @@ pub async fn create(
     if fund_source.is_empty() {
         return Err(ApiError::validation("fund_source is required"));
     }
-    if !(2000..=2100).contains(&input.fiscal_year) {
-        return Err(ApiError::validation(
-            "fiscal_year must be a year such as 2026",
-        ));
-    }
+    // Budgets are drawn up for this year or the next; last year's may still be closed.
+    let this_year = ctx.clock.fiscal_year();
+    gpmall_platform::dates::year_within(
+        gpmall_platform::dates::Field::new("fiscal_year", "field.fiscal_year"),
+        input.fiscal_year,
+        this_year - 1,
+        this_year + 1,
+    )?;
     if !input.amount.is_positive() {
         return Err(ApiError::validation("amount must be greater than zero"));
     }

@@ -358,9 +358,14 @@ pub async fn set_category_limit(
     if !limit.is_positive() {
         return Err(ApiError::invalid(Text::new("msg.limit.positive")));
     }
-    if !(2000..=2100).contains(&fiscal_year) {
-        return Err(ApiError::invalid(Text::new("msg.limit.fiscal_year")));
-    }
+    // Budgets are drawn up for this year or the next; last year's may still be closed.
+    let this_year = ctx.clock.fiscal_year();
+    gpmall_platform::dates::year_within(
+        gpmall_platform::dates::Field::new("fiscal_year", "field.fiscal_year"),
+        fiscal_year,
+        this_year - 1,
+        this_year + 1,
+    )?;
     let cat = category::Entity::find_by_id(code.to_owned())
         .one(&ctx.db)
         .await?

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::dates;
 use gpmall_platform::db::{execute, stmt};
 use gpmall_platform::i18n::Text;
 use gpmall_platform::idempotency;
@@ -822,17 +823,18 @@ pub async fn act(
     }
     if matches!(action, OrderAction::Accept | OrderAction::Reject) {
         let date = input.acceptance_date.unwrap_or(today);
-        if date > today {
-            return Err(ApiError::invalid(Text::new("msg.order.acceptance_future")));
-        }
+        let field = dates::Field::new("acceptance_date", "field.acceptance_date");
+        dates::happened(field, date, today)?;
         let placed_on = current
             .placed_at
             .with_timezone(&chrono_tz::Asia::Shanghai)
             .date_naive();
-        if date < placed_on {
-            return Err(ApiError::invalid(Text::new(
-                "msg.order.acceptance_before_order",
-            )));
+        dates::not_before(field, date, placed_on, "date.bound.order_placed")?;
+        // Goods are accepted once delivered: the delivery date is the contract's.
+        if let Some(delivered) =
+            gpmall_settlement::service::contracts::delivered_on(&txn, id).await?
+        {
+            dates::not_before(field, date, delivered, "date.bound.delivery")?;
         }
         let notes = input
             .notes

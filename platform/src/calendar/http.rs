@@ -23,12 +23,19 @@ pub fn router() -> OpenApiRouter<Ctx> {
         .routes(routes!(get_year, put_year))
 }
 
-fn date_param(field: &str, value: &str) -> ApiResult<NaiveDate> {
-    parse_date(value.trim()).ok_or_else(|| {
+/// A date to count from or look up: `YYYY-MM-DD` within the years a calendar can hold
+/// (2000–2100; year 0001 is a typing slip, not a question).
+fn date_param(field: &'static str, value: &str) -> ApiResult<NaiveDate> {
+    let date = parse_date(value.trim()).ok_or_else(|| {
         ApiError::validation(format!(
             "{field}: {value:?} is not a date in the form YYYY-MM-DD"
         ))
-    })
+    })?;
+    let field = crate::dates::Field::new(field, "field.calendar_date");
+    crate::dates::not_too_early(field, date)?;
+    let last = NaiveDate::from_ymd_opt(super::MAX_YEAR, 12, 31).unwrap_or(NaiveDate::MAX);
+    crate::dates::not_after(field, date, last)?;
+    Ok(date)
 }
 
 fn year_param(value: &str) -> ApiResult<i32> {

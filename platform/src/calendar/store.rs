@@ -183,6 +183,16 @@ pub async fn upload_year(
     file: YearFile,
 ) -> Result<LoadedYear, ApiError> {
     actor.require_role(Role::Operator)?;
+    // The State Council publishes next year's schedule each autumn; no later year exists yet.
+    let latest = ctx.clock.fiscal_year().saturating_add(1);
+    if file.year > latest {
+        crate::dates::year_within(
+            crate::dates::Field::new("year", "field.calendar_year"),
+            file.year,
+            super::MIN_YEAR,
+            latest,
+        )?;
+    }
     let schedule = YearSchedule::parse(file)?;
     let year = schedule.year();
     let now = ctx.clock.now();

@@ -111,7 +111,8 @@ pub async fn login(
     if !ok {
         return Err(invalid());
     }
-    let now = ctx.clock.now();
+    // Real time: moving a sandbox clock forward must not end every login.
+    let now = ctx.clock.wall_now();
     let token = random_token();
     let expires_at = now + chrono::Duration::from_std(ctx.settings.session_ttl).unwrap_or_default();
     session::ActiveModel {
@@ -143,7 +144,7 @@ pub async fn authenticate(
     kind: SessionKind,
 ) -> Result<Option<Identity>, ApiError> {
     let hash = token_hash(token);
-    let now = ctx.clock.now();
+    let now = ctx.clock.wall_now();
     let key = cache_key(&hash);
     if let Some(cached) = ctx.cache.get(&key).await
         && let Ok(cached) = serde_json::from_str::<CachedSession>(&cached)
@@ -197,7 +198,7 @@ pub async fn logout(ctx: &Ctx, token: &str) -> Result<(), ApiError> {
     session::Entity::update_many()
         .col_expr(
             session::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(ctx.clock.now()),
+            sea_orm::sea_query::Expr::value(ctx.clock.wall_now()),
         )
         .filter(session::Column::TokenHash.eq(hash.clone()))
         .filter(session::Column::RevokedAt.is_null())

@@ -5,6 +5,7 @@
 
 use chrono::{Days, NaiveDate};
 use gpmall_platform::Money;
+use gpmall_platform::i18n::{Lang, Text, Tr};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -159,33 +160,87 @@ impl PaymentTerms {
     }
 }
 
-/// A clause the terms break, named so the user can fix it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{clause}: {message}")]
+/// A clause the terms break: `clause` is its machine path (`instalments[1].days_after`), kept in
+/// the error's details; `text` says in the reader's language which clause it is, in words
+/// ("第2期款（验收后90日）"), and what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TermsError {
-    pub clause: &'static str,
-    pub message: String,
+    pub clause: String,
+    pub text: Text,
 }
 
-fn refuse(clause: &'static str, message: impl Into<String>) -> TermsError {
+impl std::fmt::Display for TermsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&Tr::new(Lang::En).render(&self.text))
+    }
+}
+
+impl std::error::Error for TermsError {}
+
+fn refuse(clause: impl Into<String>, text: Text) -> TermsError {
     TermsError {
-        clause,
-        message: message.into(),
+        clause: clause.into(),
+        text,
+    }
+}
+
+/// The locale key naming a trigger in words (a milestone with its name, given as `name`).
+fn trigger_key(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Signing => "contract.trigger.signing",
+        Trigger::Delivery => "contract.trigger.delivery",
+        Trigger::Acceptance => "contract.trigger.acceptance",
+        Trigger::Milestone => "contract.trigger.milestone_named",
+    }
+}
+
+/// A message about instalment `index` (0-based) that names it in words: its number, days and
+/// trigger fill `{n}`, `{days}` and `{trigger}`. The milestone's name goes last, because the
+/// trigger's own text carries the `{name}` placeholder it fills.
+fn about_instalment(key: &'static str, index: usize, term: &InstalmentTerm) -> Text {
+    Text::new(key)
+        .arg("n", index + 1)
+        .arg("days", term.days_after)
+        .key_arg("trigger", trigger_key(term.trigger))
+}
+
+fn with_milestone_name(text: Text, term: &InstalmentTerm) -> Text {
+    text.arg("name", term.milestone.as_deref().unwrap_or("").trim())
+}
+
+impl PaymentTerms {
+    /// The SME payment limit in days (Regulations on Ensuring Payment to SMEs art 9): 30, or 60
+    /// where the parties agreed a longer term.
+    pub fn sme_limit_days(&self) -> u32 {
+        if self.extended_term_agreed { 60 } else { 30 }
+    }
+
+    /// Acceptance is a payment condition when an instalment waits for it; the SME limit then
+    /// counts from acceptance (or from the end of the acceptance period if the purchaser delays
+    /// it), otherwise from delivery.
+    pub fn acceptance_is_payment_condition(&self) -> bool {
+        self.instalments
+            .iter()
+            .any(|i| i.trigger == Trigger::Acceptance)
     }
 }
 
 /// Checks terms for a contract with a supplier that is (or is not) an SME, given the 1-year LPR
 /// in force at signing (percent).
+///
+/// For an SME every instalment, whatever starts its clock, is due within the limit (30 days, 60
+/// when agreed) counted from delivery, or from acceptance where acceptance is the payment
+/// condition. Signing comes before delivery, and a milestone may come on the day of delivery or
+/// acceptance (or never be recorded), so the only terms that can never break the limit are those
+/// whose every instalment is due at most `limit` days after its trigger; the due-date
+/// computation caps each instalment at the limit as well ([`instalment_due`]).
 pub fn validate(
     terms: &PaymentTerms,
     supplier_is_sme: bool,
     lpr_percent: Decimal,
 ) -> Result<(), TermsError> {
     if terms.instalments.is_empty() {
-        return Err(refuse(
-            "instalments",
-            "payment terms need at least one instalment",
-        ));
+        return Err(refuse("instalments", Text::new("msg.terms.no_instalments")));
     }
     let expected_count = match terms.method {
         PaymentMethod::OnePayment => Some(1),
@@ -195,87 +250,88 @@ pub fn validate(
     if let Some(count) = expected_count
         && terms.instalments.len() != count
     {
+        let method = match terms.method {
+            PaymentMethod::OnePayment => "contract.method.one_payment",
+            _ => "contract.method.prepayment_and_balance",
+        };
         return Err(refuse(
             "method",
-            format!(
-                "{:?} takes exactly {count} instalment(s), not {}",
-                terms.method,
-                terms.instalments.len()
-            ),
+            Text::new("msg.terms.method_count")
+                .key_arg("method", method)
+                .arg("count", count)
+                .arg("given", terms.instalments.len()),
+        ));
+    }
+    if terms.instalments.len() > MAX_INSTALMENTS {
+        return Err(refuse(
+            "instalments",
+            Text::new("msg.terms.too_many_instalments").arg("max", MAX_INSTALMENTS),
         ));
     }
     let mut total = Decimal::ZERO;
     for (i, instalment) in terms.instalments.iter().enumerate() {
+        if instalment.trigger == Trigger::Milestone {
+            let name = instalment.milestone.as_deref().unwrap_or("").trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                return Err(refuse(
+                    format!("instalments[{i}].milestone"),
+                    Text::new("msg.terms.milestone_unnamed")
+                        .arg("n", i + 1)
+                        .arg("days", instalment.days_after),
+                ));
+            }
+        }
+        let named = |key| with_milestone_name(about_instalment(key, i, instalment), instalment);
         if instalment.share_percent <= Decimal::ZERO
             || instalment.share_percent > Decimal::ONE_HUNDRED
         {
             return Err(refuse(
-                "instalments.share_percent",
-                format!(
-                    "instalment {} has share {}%; each share is above 0 and at most 100",
-                    i + 1,
-                    instalment.share_percent
-                ),
+                format!("instalments[{i}].share_percent"),
+                named("msg.terms.share_out_of_range").arg("share", instalment.share_percent),
             ));
         }
         total += instalment.share_percent;
-        if instalment.trigger == Trigger::Milestone
-            && instalment
-                .milestone
-                .as_deref()
-                .unwrap_or("")
-                .trim()
-                .is_empty()
-        {
+        if supplier_is_sme && instalment.days_after > terms.sme_limit_days() {
+            let (base, hint) = (
+                if terms.acceptance_is_payment_condition() {
+                    "msg.terms.base.acceptance"
+                } else {
+                    "msg.terms.base.delivery"
+                },
+                if terms.extended_term_agreed {
+                    "msg.terms.hint.at_most_60"
+                } else {
+                    "msg.terms.hint.agree_or_shorten"
+                },
+            );
             return Err(refuse(
-                "instalments.milestone",
-                format!("instalment {} is triggered by a milestone; name it", i + 1),
+                format!("instalments[{i}].days_after"),
+                with_milestone_name(
+                    about_instalment("msg.terms.sme_limit", i, instalment)
+                        .arg("limit", terms.sme_limit_days())
+                        .key_arg("base", base)
+                        .key_arg("hint", hint),
+                    instalment,
+                ),
             ));
-        }
-        if supplier_is_sme && matches!(instalment.trigger, Trigger::Delivery | Trigger::Acceptance)
-        {
-            let limit = if terms.extended_term_agreed { 60 } else { 30 };
-            if instalment.days_after > limit {
-                return Err(refuse(
-                    "instalments.days_after",
-                    format!(
-                        "instalment {} is due {} days after {}; a small or medium enterprise must be paid within {limit} days{}",
-                        i + 1,
-                        instalment.days_after,
-                        if instalment.trigger == Trigger::Delivery {
-                            "delivery"
-                        } else {
-                            "acceptance"
-                        },
-                        if terms.extended_term_agreed {
-                            " even when a longer term is agreed"
-                        } else {
-                            " unless a longer term (at most 60) is agreed"
-                        }
-                    ),
-                ));
-            }
         }
         if instalment.days_after > 365 {
             return Err(refuse(
-                "instalments.days_after",
-                format!(
-                    "instalment {} is due more than a year after its trigger",
-                    i + 1
-                ),
+                format!("instalments[{i}].days_after"),
+                named("msg.terms.over_a_year"),
             ));
         }
     }
     if total != Decimal::ONE_HUNDRED {
         return Err(refuse(
             "instalments.share_percent",
-            format!("the shares add up to {total}%, not 100%"),
+            Text::new("msg.terms.shares_total").arg("total", total.normalize()),
         ));
     }
     if terms.acceptance_period_days > 90 {
         return Err(refuse(
             "acceptance_period_days",
-            "the acceptance period is at most 90 days",
+            Text::new("msg.terms.acceptance_period").arg("days", terms.acceptance_period_days),
         ));
     }
     if let LateInterest::AgreedAnnual { annual_percent } = terms.late_interest
@@ -283,9 +339,9 @@ pub fn validate(
     {
         return Err(refuse(
             "late_interest.annual_percent",
-            format!(
-                "the agreed late-payment rate {annual_percent}% a year is below the 1-year LPR of {lpr_percent}% at signing"
-            ),
+            Text::new("msg.terms.rate_below_lpr")
+                .arg("rate", annual_percent)
+                .arg("lpr", lpr_percent),
         ));
     }
     if let Some(deposit) = &terms.performance_deposit {
@@ -294,27 +350,29 @@ pub fn validate(
     Ok(())
 }
 
+/// At most this many instalments in one set of terms.
+pub const MAX_INSTALMENTS: usize = 24;
+
 fn validate_performance_deposit(deposit: &PerformanceDepositTerms) -> Result<(), TermsError> {
     let cap = Decimal::from(DepositRules::STATUTORY.performance_cap_percent);
     if deposit.share_percent <= Decimal::ZERO || deposit.share_percent > cap {
         return Err(refuse(
             "performance_deposit.share_percent",
-            format!(
-                "the performance deposit is {}% of the contract; it is above 0 and at most {cap}% (Implementing Regulations art 48)",
-                deposit.share_percent
-            ),
+            Text::new("msg.terms.deposit_share")
+                .arg("share", deposit.share_percent)
+                .arg("cap", cap),
         ));
     }
     if deposit.forms.is_empty() {
         return Err(refuse(
             "performance_deposit.forms",
-            "name at least one accepted form of the performance deposit",
+            Text::new("msg.terms.deposit_forms"),
         ));
     }
     if deposit.refund_days_after_acceptance > 365 {
         return Err(refuse(
             "performance_deposit.refund_days_after_acceptance",
-            "the performance deposit is refunded at most 365 days after acceptance",
+            Text::new("msg.terms.deposit_refund_days"),
         ));
     }
     if deposit.forfeiture_cases.is_empty()
@@ -326,7 +384,7 @@ fn validate_performance_deposit(deposit: &PerformanceDepositTerms) -> Result<(),
     {
         return Err(refuse(
             "performance_deposit.forfeiture_cases",
-            "name the cases in which the deposit is not refunded: 1 to 10 cases of at most 200 characters each",
+            Text::new("msg.terms.deposit_cases"),
         ));
     }
     if let LateInterest::AgreedAnnual { annual_percent } = deposit.late_refund_interest
@@ -334,7 +392,7 @@ fn validate_performance_deposit(deposit: &PerformanceDepositTerms) -> Result<(),
     {
         return Err(refuse(
             "performance_deposit.late_refund_interest.annual_percent",
-            "the agreed late-refund rate is above 0 and below 100% a year",
+            Text::new("msg.terms.deposit_late_rate"),
         ));
     }
     Ok(())
@@ -362,29 +420,89 @@ pub fn split_amount(amount: Money, terms: &PaymentTerms) -> Vec<Money> {
 
 /// When an instalment's payment clock starts (or will start). An acceptance-triggered clock
 /// starts on the acceptance date, or at the end of the agreed acceptance period after delivery
-/// if the purchaser has not accepted by then; it depends only on recorded events, so due dates
-/// can be stored when an event is recorded.
+/// if the purchaser has not accepted by then; a milestone's clock starts on the day the
+/// purchaser recorded the milestone as reached. It depends only on recorded events, so due
+/// dates can be stored when an event is recorded.
 pub fn clock_start(
     trigger: Trigger,
-    signed_on: NaiveDate,
-    delivered_on: Option<NaiveDate>,
-    accepted_on: Option<NaiveDate>,
+    events: &Events,
     acceptance_period_days: u32,
 ) -> Option<NaiveDate> {
     match trigger {
-        Trigger::Signing => Some(signed_on),
-        Trigger::Delivery => delivered_on,
-        Trigger::Milestone => None,
+        Trigger::Signing => Some(events.signed_on),
+        Trigger::Delivery => events.delivered_on,
+        Trigger::Milestone => events.milestone_on,
         Trigger::Acceptance => {
-            let deadline = delivered_on
+            let deadline = events
+                .delivered_on
                 .and_then(|d| d.checked_add_days(Days::new(u64::from(acceptance_period_days))));
-            match (accepted_on, deadline) {
+            match (events.accepted_on, deadline) {
                 (Some(accepted), Some(deadline)) => Some(accepted.min(deadline)),
                 (Some(accepted), None) => Some(accepted),
                 (None, Some(deadline)) => Some(deadline),
                 (None, None) => None,
             }
         }
+    }
+}
+
+/// The events of a contract an instalment's clock can start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Events {
+    pub signed_on: NaiveDate,
+    pub delivered_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    /// The instalment's own milestone, when the purchaser recorded it as reached.
+    pub milestone_on: Option<NaiveDate>,
+}
+
+/// When the SME payment limit starts to run: delivery, or, where acceptance is the payment
+/// condition, acceptance (the end of the acceptance period if the purchaser accepts late).
+pub fn limit_start(terms: &PaymentTerms, events: &Events) -> Option<NaiveDate> {
+    if terms.acceptance_is_payment_condition() {
+        clock_start(Trigger::Acceptance, events, terms.acceptance_period_days)
+    } else {
+        events.delivered_on
+    }
+}
+
+/// An instalment's payment clock and due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub clock_started_on: Option<NaiveDate>,
+    pub due_on: Option<NaiveDate>,
+    /// The SME limit set the due date: the terms would have made it later, or the milestone
+    /// was not recorded in time.
+    pub at_sme_limit: bool,
+}
+
+/// An instalment's due date: `days_after` calendar days after its clock starts, and for an SME
+/// never later than the limit counted from delivery (or acceptance, see [`limit_start`]). A
+/// milestone not recorded by then does not hold the payment back: the instalment falls due at
+/// the limit.
+pub fn instalment_due(
+    terms: &PaymentTerms,
+    trigger: Trigger,
+    days_after: u32,
+    supplier_is_sme: bool,
+    events: &Events,
+) -> Due {
+    let clock_started_on = clock_start(trigger, events, terms.acceptance_period_days);
+    let agreed = clock_started_on.and_then(|start| due_date(start, days_after));
+    let limit = if supplier_is_sme {
+        limit_start(terms, events).and_then(|start| due_date(start, terms.sme_limit_days()))
+    } else {
+        None
+    };
+    let due_on = match (agreed, limit) {
+        (Some(agreed), Some(limit)) => Some(agreed.min(limit)),
+        (None, Some(limit)) => Some(limit),
+        (agreed, None) => agreed,
+    };
+    Due {
+        clock_started_on,
+        due_on,
+        at_sme_limit: limit.is_some() && due_on == limit && agreed != limit,
     }
 }
 
@@ -421,9 +539,7 @@ mod tests {
         assert!(validate(&terms, true, dec!(3.0)).is_ok());
         let start = clock_start(
             Trigger::Acceptance,
-            date("2025-06-20"),
-            Some(date("2025-06-28")),
-            Some(date("2025-07-01")),
+            &events("2025-06-20", Some("2025-06-28"), Some("2025-07-01")),
             7,
         );
         assert_eq!(start, Some(date("2025-07-01")));
@@ -435,7 +551,11 @@ mod tests {
         // RULES.md: a 45-day term is accepted (when agreed), a 90-day term rejected.
         let mut terms = one_payment(45);
         let err = validate(&terms, true, dec!(3.0)).unwrap_err();
-        assert_eq!(err.clause, "instalments.days_after");
+        assert_eq!(err.clause, "instalments[0].days_after");
+        assert_eq!(
+            Tr::new(Lang::ZhCn).render(&err.text),
+            "第1期款（验收后45日）可能晚于中小企业付款期限：自验收（或验收期届满）起30日内须付款，无论以合同签订、交付、验收还是里程碑起算。可约定更长期限（不超过60日），或缩短本期天数。"
+        );
         terms.extended_term_agreed = true;
         assert!(validate(&terms, true, dec!(3.0)).is_ok());
         let terms = PaymentTerms {
@@ -443,7 +563,7 @@ mod tests {
             ..one_payment(90)
         };
         let err = validate(&terms, true, dec!(3.0)).unwrap_err();
-        assert!(err.message.contains("60"), "{err}");
+        assert!(err.to_string().contains("within 60 days"), "{err}");
         // A large enterprise may agree 90 days.
         assert!(validate(&one_payment(90), false, dec!(3.0)).is_ok());
     }
@@ -457,7 +577,7 @@ mod tests {
         };
         let err = validate(&terms, true, dec!(3.0)).unwrap_err();
         assert_eq!(err.clause, "late_interest.annual_percent");
-        assert!(err.message.contains("3.0%"));
+        assert!(err.to_string().contains("3.0%"), "{err}");
         terms.late_interest = LateInterest::AgreedAnnual {
             annual_percent: dec!(3.0),
         };
@@ -500,7 +620,7 @@ mod tests {
         assert!(
             validate(&terms, true, dec!(3))
                 .unwrap_err()
-                .message
+                .to_string()
                 .contains("90%")
         );
         terms.instalments[1].share_percent = dec!(70);
@@ -531,38 +651,193 @@ mod tests {
 
     #[test]
     fn late_acceptance_starts_the_clock_at_the_end_of_the_acceptance_period() {
-        let delivered = date("2025-07-01");
+        let d = "2025-07-01";
         // Not accepted: the clock starts when the 7-day period ends, on 07-08.
         assert_eq!(
-            clock_start(Trigger::Acceptance, delivered, Some(delivered), None, 7),
+            clock_start(Trigger::Acceptance, &events(d, Some(d), None), 7),
             Some(date("2025-07-08"))
         );
         // Accepted early (07-03): the clock starts then.
         assert_eq!(
             clock_start(
                 Trigger::Acceptance,
-                delivered,
-                Some(delivered),
-                Some(date("2025-07-03")),
+                &events(d, Some(d), Some("2025-07-03")),
                 7
             ),
             Some(date("2025-07-03"))
         );
         // Not delivered: no clock.
         assert_eq!(
-            clock_start(Trigger::Acceptance, delivered, None, None, 7),
+            clock_start(Trigger::Acceptance, &events(d, None, None), 7),
             None
         );
         // Accepted late (07-15): the clock still started on 07-08.
         assert_eq!(
             clock_start(
                 Trigger::Acceptance,
-                delivered,
-                Some(delivered),
-                Some(date("2025-07-15")),
-                7,
+                &events(d, Some(d), Some("2025-07-15")),
+                7
             ),
             Some(date("2025-07-08"))
+        );
+    }
+
+    fn events(signed: &str, delivered: Option<&str>, accepted: Option<&str>) -> Events {
+        Events {
+            signed_on: date(signed),
+            delivered_on: delivered.map(date),
+            accepted_on: accepted.map(date),
+            milestone_on: None,
+        }
+    }
+
+    fn instalments(list: &[(Trigger, u32)]) -> PaymentTerms {
+        let share = Decimal::ONE_HUNDRED / Decimal::from(list.len());
+        PaymentTerms {
+            method: PaymentMethod::Milestones,
+            instalments: list
+                .iter()
+                .map(|(trigger, days)| InstalmentTerm {
+                    share_percent: share,
+                    trigger: *trigger,
+                    days_after: *days,
+                    milestone: (*trigger == Trigger::Milestone).then(|| "安装调试完成".to_owned()),
+                })
+                .collect(),
+            ..PaymentTerms::mall_default()
+        }
+    }
+
+    #[test]
+    fn the_sme_limit_binds_every_trigger() {
+        // Issue 10: "90 days after signing" and "90 days after a milestone" were accepted.
+        for trigger in [
+            Trigger::Signing,
+            Trigger::Delivery,
+            Trigger::Acceptance,
+            Trigger::Milestone,
+        ] {
+            let terms = instalments(&[(Trigger::Delivery, 10), (trigger, 90)]);
+            let err = validate(&terms, true, dec!(3)).unwrap_err();
+            assert_eq!(err.clause, "instalments[1].days_after", "{trigger:?}");
+            // A large enterprise may agree 90 days.
+            assert!(validate(&terms, false, dec!(3)).is_ok(), "{trigger:?}");
+            let within = instalments(&[(Trigger::Delivery, 10), (trigger, 30)]);
+            assert!(validate(&within, true, dec!(3)).is_ok(), "{trigger:?}");
+        }
+        // The clause is named in words, never by its field path.
+        let terms = instalments(&[(Trigger::Signing, 90), (Trigger::Acceptance, 90)]);
+        let err = validate(&terms, true, dec!(3)).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("Instalment 1 (90 days after signing)"),
+            "{err}"
+        );
+        let terms = instalments(&[(Trigger::Acceptance, 10), (Trigger::Milestone, 90)]);
+        let zh = Tr::new(Lang::ZhCn).render(&validate(&terms, true, dec!(3)).unwrap_err().text);
+        assert!(
+            zh.starts_with("第2期款（里程碑“安装调试完成”后90日）"),
+            "{zh}"
+        );
+        assert!(!zh.contains("days_after") && !zh.contains('{'), "{zh}");
+    }
+
+    #[test]
+    fn every_refusal_has_text_in_both_languages() {
+        let mut cases = vec![
+            PaymentTerms {
+                instalments: vec![],
+                ..PaymentTerms::mall_default()
+            },
+            PaymentTerms {
+                method: PaymentMethod::PrepaymentAndBalance,
+                ..PaymentTerms::mall_default()
+            },
+            instalments(&[(Trigger::Milestone, 10)]),
+            one_payment(400),
+            PaymentTerms {
+                acceptance_period_days: 91,
+                ..PaymentTerms::mall_default()
+            },
+        ];
+        cases[2].instalments[0].milestone = None;
+        let mut shares = instalments(&[(Trigger::Delivery, 10), (Trigger::Acceptance, 10)]);
+        shares.instalments[0].share_percent = dec!(0);
+        cases.push(shares);
+        for terms in cases {
+            let err = validate(&terms, false, dec!(3)).unwrap_err();
+            for lang in [Lang::ZhCn, Lang::En] {
+                let tr = Tr::new(lang);
+                let text = tr.render(&err.text);
+                assert!(tr.find(&err.text.key).is_some(), "{}", err.text.key);
+                assert!(!text.contains('{') && !text.contains("_"), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_sme_instalment_never_falls_due_after_the_limit() {
+        // The issue's case: accepted 2026-12-04, "180 days after signing" came out 2027-06-02.
+        let terms = instalments(&[(Trigger::Signing, 180)]);
+        let e = events("2026-12-01", Some("2026-12-02"), Some("2026-12-04"));
+        let due = instalment_due(&terms, Trigger::Signing, 180, true, &e);
+        // No instalment waits for acceptance: the limit counts from delivery.
+        assert_eq!(due.due_on, Some(date("2027-01-01")));
+        assert!(due.at_sme_limit);
+        assert_eq!(
+            instalment_due(&terms, Trigger::Signing, 180, false, &e).due_on,
+            Some(date("2027-05-30"))
+        );
+        // Where acceptance is the payment condition the limit counts from acceptance.
+        let terms = instalments(&[(Trigger::Acceptance, 20), (Trigger::Signing, 180)]);
+        assert_eq!(
+            instalment_due(&terms, Trigger::Signing, 180, true, &e).due_on,
+            Some(date("2027-01-03"))
+        );
+        let due = instalment_due(&terms, Trigger::Acceptance, 20, true, &e);
+        assert_eq!(due.due_on, Some(date("2026-12-24")));
+        assert!(!due.at_sme_limit);
+        // Before delivery there is no limit yet, only the agreed date.
+        let early = events("2026-12-01", None, None);
+        assert_eq!(
+            instalment_due(&terms, Trigger::Signing, 10, true, &early).due_on,
+            Some(date("2026-12-11"))
+        );
+    }
+
+    #[test]
+    fn a_milestone_not_recorded_falls_due_at_the_sme_limit() {
+        let terms = instalments(&[(Trigger::Acceptance, 10), (Trigger::Milestone, 20)]);
+        let mut e = events("2026-03-02", None, None);
+        // Not delivered, no milestone: not due.
+        let due = instalment_due(&terms, Trigger::Milestone, 20, true, &e);
+        assert_eq!((due.clock_started_on, due.due_on), (None, None));
+        // Delivered 03-05, not accepted: the acceptance period (7 days) ends 03-12; the limit
+        // (30 days) runs from there to 04-11.
+        e.delivered_on = Some(date("2026-03-05"));
+        let due = instalment_due(&terms, Trigger::Milestone, 20, true, &e);
+        assert_eq!(due.due_on, Some(date("2026-04-11")));
+        assert!(due.at_sme_limit);
+        // A large enterprise waits for the milestone.
+        assert_eq!(
+            instalment_due(&terms, Trigger::Milestone, 20, false, &e).due_on,
+            None
+        );
+        // Recorded on 03-10: 20 days later, within the limit.
+        e.milestone_on = Some(date("2026-03-10"));
+        let due = instalment_due(&terms, Trigger::Milestone, 20, true, &e);
+        assert_eq!(due.clock_started_on, Some(date("2026-03-10")));
+        assert_eq!(due.due_on, Some(date("2026-03-30")));
+        assert!(!due.at_sme_limit);
+        // Recorded late (04-01): the limit still binds.
+        e.milestone_on = Some(date("2026-04-01"));
+        assert_eq!(
+            instalment_due(&terms, Trigger::Milestone, 20, true, &e).due_on,
+            Some(date("2026-04-11"))
+        );
+        assert_eq!(
+            instalment_due(&terms, Trigger::Milestone, 20, false, &e).due_on,
+            Some(date("2026-04-21"))
         );
     }
 
@@ -622,7 +897,7 @@ mod tests {
         for (clause, expected) in cases {
             terms.performance_deposit = Some(clause.clone());
             let got = validate(&terms, true, dec!(3.0)).err().map(|e| e.clause);
-            assert_eq!(got, expected, "{clause:?}");
+            assert_eq!(got.as_deref(), expected, "{clause:?}");
         }
     }
 

@@ -26,6 +26,7 @@ use crate::service::contracts::{
     self, CollectionAccount, ContractView, PaymentInput, PaymentPerformance,
 };
 use crate::service::disputes::{self, DisputeResolution, NewDispute};
+use crate::service::milestones::{self, MilestoneInput};
 use crate::service::rates::{self, NewRate, ReferenceRate};
 use crate::service::warnings::{self, WarningView};
 
@@ -42,6 +43,7 @@ pub fn router() -> OpenApiRouter<Ctx> {
         .routes(routes!(open_dispute))
         .routes(routes!(resolve_dispute))
         .routes(routes!(publish_contract))
+        .routes(routes!(record_milestone))
         .routes(routes!(payment_performance))
         .routes(routes!(get_collection_account, set_collection_account))
         .routes(routes!(list_rates, record_rate))
@@ -168,6 +170,22 @@ pub async fn publish_contract(
     Ok(Json(
         contracts::publish(&ctx, &actor, positive_id(id, "contract")?).await?,
     ))
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/milestones", tag = "settlement", params(("id" = i64, Path)),
+    request_body = MilestoneInput,
+    responses((status = 200, body = ContractView, description = "The milestone is recorded as reached and the instalment's payment clock starts that day; recording it again with the same date changes nothing"),
+              (status = 400, body = ErrorBody, description = "VALIDATION_FAILED: no such milestone instalment, or a date before signing or in the future"),
+              (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody, description = "INVALID_TRANSITION: already recorded on another date, or the contract is not active")))]
+pub async fn record_milestone(
+    State(ctx): State<Ctx>,
+    Buyer(actor): Buyer,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(input): ApiJson<MilestoneInput>,
+) -> ApiResult<Json<ContractView>> {
+    let id = positive_id(id, "contract")?;
+    Ok(Json(milestones::record(&ctx, &actor, id, input).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/settlement/payment-performance", tag = "settlement",

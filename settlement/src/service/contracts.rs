@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::dates::{self, Field};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
 use gpmall_platform::i18n::Text;
 use gpmall_platform::idempotency;
@@ -123,13 +124,10 @@ pub async fn create_for_order<C: ConnectionTrait>(
     let account_no: String = account.try_get("", "account_no")?;
     let terms = default_terms(conn, &input.category_codes).await?;
     let lpr = rate_on(conn, RateKind::Lpr1y, input.signed_on).await?;
-    terms::validate(&terms, is_sme, lpr).map_err(|e| {
-        ApiError::conflict(
-            "TERMS_INVALID",
-            format!("the default payment terms break a rule: {e}"),
-        )
-        .with_details(serde_json::json!({ "clause": e.clause }))
-    })?;
+    // The category's terms were checked against the SME limits when the operator set them;
+    // terms stored before that check existed are refused here rather than signed.
+    terms::validate(&terms, is_sme, lpr)
+        .map_err(|e| terms_refused(axum::http::StatusCode::CONFLICT, e))?;
     let contract_no = format!("HT{}", input.order_no.trim_start_matches("GP"));
     let terms_json = serde_json::to_string(&terms).map_err(ApiError::internal)?;
     let (rate_num, rate_den) = terms.late_interest.daily_rate_fraction();
@@ -227,6 +225,61 @@ fn parse_trigger(name: &str) -> Trigger {
     }
 }
 
+/// Terms that break a rule: the clause in words in the message, its path in the details.
+fn terms_refused(status: axum::http::StatusCode, error: terms::TermsError) -> ApiError {
+    ApiError::say(status, "TERMS_INVALID", error.text)
+        .with_details(serde_json::json!({ "clause": error.clause }))
+}
+
+/// An instalment's clock and due date from the contract's recorded events; none once the
+/// contract is terminated.
+fn due_of(
+    terms: &PaymentTerms,
+    trigger: Trigger,
+    days_after: i32,
+    supplier_is_sme: bool,
+    events: &terms::Events,
+    terminated: bool,
+) -> terms::Due {
+    if terminated {
+        return terms::Due {
+            clock_started_on: None,
+            due_on: None,
+            at_sme_limit: false,
+        };
+    }
+    terms::instalment_due(
+        terms,
+        trigger,
+        u32::try_from(days_after).unwrap_or(0),
+        supplier_is_sme,
+        events,
+    )
+}
+
+/// When the order behind a contract was delivered, if it was (acceptance cannot be earlier).
+pub async fn delivered_on<C: ConnectionTrait>(
+    conn: &C,
+    order_id: i64,
+) -> Result<Option<NaiveDate>, ApiError> {
+    query_one(
+        conn,
+        stmt(
+            conn.get_database_backend(),
+            "SELECT delivered_on FROM contracts WHERE order_id = ?",
+            [order_id.into()],
+        ),
+    )
+    .await?
+    .and_then(|row| {
+        row.try_get::<Option<String>>("", "delivered_on")
+            .transpose()
+    })
+    .transpose()?
+    .map(|d| parse_date(&d))
+    .transpose()
+}
+
 /// What happened to the order behind a contract.
 pub enum OrderEvent {
     Shipped(NaiveDate),
@@ -278,13 +331,16 @@ pub async fn record_order_event<C: ConnectionTrait>(
 
 /// Stores each instalment's due date, computed from the recorded events by the same rule the
 /// contract view uses, so overdue instalments can be found with one indexed query.
-async fn refresh_due_dates<C: ConnectionTrait>(conn: &C, contract_id: i64) -> Result<(), ApiError> {
+pub(crate) async fn refresh_due_dates<C: ConnectionTrait>(
+    conn: &C,
+    contract_id: i64,
+) -> Result<(), ApiError> {
     let backend = conn.get_database_backend();
     let contract = query_one(
         conn,
         stmt(
             backend,
-            "SELECT terms, signed_on, delivered_on, accepted_on, status FROM contracts WHERE id = ?",
+            "SELECT terms, signed_on, delivered_on, accepted_on, status, supplier_is_sme FROM contracts WHERE id = ?",
             [contract_id.into()],
         ),
     )
@@ -301,11 +357,12 @@ async fn refresh_due_dates<C: ConnectionTrait>(conn: &C, contract_id: i64) -> Re
     };
     let (delivered_on, accepted_on) = (date("delivered_on")?, date("accepted_on")?);
     let terminated = contract.try_get::<String>("", "status")? == "terminated";
+    let supplier_is_sme: bool = contract.try_get("", "supplier_is_sme")?;
     let instalments = query_all(
         conn,
         stmt(
             backend,
-            "SELECT id, trigger_event, days_after FROM contract_instalments WHERE contract_id = ?",
+            "SELECT id, trigger_event, days_after, milestone_reached_on, due_on FROM contract_instalments WHERE contract_id = ?",
             [contract_id.into()],
         ),
     )
@@ -313,32 +370,62 @@ async fn refresh_due_dates<C: ConnectionTrait>(conn: &C, contract_id: i64) -> Re
     for inst in &instalments {
         let trigger = parse_trigger(&inst.try_get::<String>("", "trigger_event")?);
         let days_after: i32 = inst.try_get("", "days_after")?;
-        let due_on = if terminated {
-            None
-        } else {
-            terms::clock_start(
-                trigger,
-                signed_on,
-                delivered_on,
-                accepted_on,
-                terms.acceptance_period_days,
-            )
-            .and_then(|start| terms::due_date(start, days_after.max(0) as u32))
+        let events = terms::Events {
+            signed_on,
+            delivered_on,
+            accepted_on,
+            milestone_on: inst
+                .try_get::<Option<String>>("", "milestone_reached_on")?
+                .map(|d| parse_date(&d))
+                .transpose()?,
         };
+        let due_on = due_of(
+            &terms,
+            trigger,
+            days_after,
+            supplier_is_sme,
+            &events,
+            terminated,
+        )
+        .due_on
+        .map(|d| d.to_string());
+        if due_on == inst.try_get::<Option<String>>("", "due_on")? {
+            continue;
+        }
+        // The stored interest was computed from the old due date.
         execute(
             conn,
             stmt(
                 backend,
-                "UPDATE contract_instalments SET due_on = ? WHERE id = ?",
-                [
-                    due_on.map(|d| d.to_string()).into(),
-                    inst.try_get::<i64>("", "id")?.into(),
-                ],
+                "UPDATE contract_instalments SET due_on = ?, accrual_pending = TRUE WHERE id = ?",
+                [due_on.into(), inst.try_get::<i64>("", "id")?.into()],
             ),
         )
         .await?;
     }
     Ok(())
+}
+
+/// Recomputes the stored due dates of the active SME contracts whose terms could put an
+/// instalment past the SME limit (signed before every trigger was checked against it), so the
+/// accrual, which reads stored due dates, never runs from a date beyond the limit. Run after
+/// migrating; it touches only those contracts and writes only dates that change.
+pub async fn cap_sme_due_dates<C: ConnectionTrait>(conn: &C) -> Result<usize, ApiError> {
+    let rows = query_all(
+        conn,
+        stmt(
+            conn.get_database_backend(),
+            "SELECT DISTINCT c.id FROM contracts c JOIN contract_instalments i ON i.contract_id = c.id \
+             WHERE c.supplier_is_sme = ? AND c.status = 'active' \
+             AND (i.trigger_event IN ('signing', 'milestone') OR i.days_after > 30)",
+            [true.into()],
+        ),
+    )
+    .await?;
+    for row in &rows {
+        refresh_due_dates(conn, row.try_get("", "id")?).await?;
+    }
+    Ok(rows.len())
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -350,6 +437,13 @@ pub struct InstalmentView {
     /// When the payment clock started (trigger date, or end of the acceptance period).
     pub clock_started_on: Option<NaiveDate>,
     pub due_on: Option<NaiveDate>,
+    /// The SME payment limit set the due date (30 days, or 60 when agreed, from delivery or
+    /// acceptance): the terms or an unrecorded milestone would have made it later.
+    pub due_at_sme_limit: bool,
+    /// The milestone's name, for milestone instalments.
+    pub milestone: Option<String>,
+    /// When the purchaser recorded the milestone as reached.
+    pub milestone_reached_on: Option<NaiveDate>,
     pub paid: Money,
     /// Principal not yet paid, disputed parts included.
     pub outstanding: Money,
@@ -431,6 +525,7 @@ async fn build_view<C: ConnectionTrait>(
     let terms_text: String = row.try_get("", "terms")?;
     let terms: PaymentTerms = serde_json::from_str(&terms_text).map_err(ApiError::internal)?;
     let signed_on = parse_date(&row.try_get::<String>("", "signed_on")?)?;
+    let supplier_is_sme: bool = row.try_get("", "supplier_is_sme")?;
     let optional_date = |column: &str| -> Result<Option<NaiveDate>, ApiError> {
         row.try_get::<Option<String>>("", column)?
             .map(|d| parse_date(&d))
@@ -444,7 +539,8 @@ async fn build_view<C: ConnectionTrait>(
     let status: String = row.try_get("", "status")?;
     let instalments = query_all(
         conn,
-        stmt(backend, "SELECT id, seq, principal_fen, paid_fen, disputed_fen, deducted_fen, trigger_event, days_after FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
+        stmt(backend, "SELECT id, seq, principal_fen, paid_fen, disputed_fen, deducted_fen, trigger_event, days_after, milestone, \
+             milestone_reached_on FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
     )
     .await?;
     let dispute_rows = query_all(
@@ -516,19 +612,25 @@ async fn build_view<C: ConnectionTrait>(
                 resolution_note: d.try_get("", "resolution_note")?,
             });
         }
-        let live = status != "terminated";
-        let start = if live {
-            terms::clock_start(
-                trigger,
-                signed_on,
-                delivered_on,
-                accepted_on,
-                terms.acceptance_period_days,
-            )
-        } else {
-            None
+        let milestone_reached_on = inst
+            .try_get::<Option<String>>("", "milestone_reached_on")?
+            .map(|d| parse_date(&d))
+            .transpose()?;
+        let events = terms::Events {
+            signed_on,
+            delivered_on,
+            accepted_on,
+            milestone_on: milestone_reached_on,
         };
-        let due_on = start.and_then(|s| terms::due_date(s, days_after.max(0) as u32));
+        let due = due_of(
+            &terms,
+            trigger,
+            days_after,
+            supplier_is_sme,
+            &events,
+            status == "terminated",
+        );
+        let (start, due_on) = (due.clock_started_on, due.due_on);
         let outstanding = Money::from_fen(principal.fen() - paid.fen());
         let payable = Money::from_fen(outstanding.fen() - disputed);
         let (overdue_days, interest) = match due_on {
@@ -557,6 +659,9 @@ async fn build_view<C: ConnectionTrait>(
             days_after,
             clock_started_on: start,
             due_on,
+            due_at_sme_limit: due.at_sme_limit,
+            milestone: inst.try_get("", "milestone")?,
+            milestone_reached_on,
             paid,
             outstanding,
             disputed: Money::from_fen(disputed),
@@ -572,7 +677,7 @@ async fn build_view<C: ConnectionTrait>(
         order_id: row.try_get("", "order_id")?,
         purchaser_org_id: row.try_get("", "purchaser_org_id")?,
         supplier_id: row.try_get("", "supplier_id")?,
-        supplier_is_sme: row.try_get("", "supplier_is_sme")?,
+        supplier_is_sme,
         amount: Money::from_fen(row.try_get("", "amount_fen")?),
         signed_on,
         lines: serde_json::from_str(&row.try_get::<String>("", "lines")?)
@@ -704,6 +809,8 @@ pub(crate) fn require_paying_purchaser(actor: &Identity) -> Result<(), ApiError>
     actor.require_any(&[Role::Buyer, Role::Finance])
 }
 
+const PAID_ON: Field = Field::new("paid_on", "field.paid_on");
+
 /// The purchaser records a payment. Partial payments are allowed; nothing beyond what is owed.
 pub async fn record_payment(
     ctx: &Ctx,
@@ -723,9 +830,7 @@ pub async fn record_payment(
         ));
     }
     let today = ctx.clock.today();
-    if input.paid_on > today {
-        return Err(ApiError::validation("paid_on cannot be in the future"));
-    }
+    dates::happened(PAID_ON, input.paid_on, today)?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let backend = txn.get_database_backend();
@@ -754,11 +859,7 @@ pub async fn record_payment(
         ));
     }
     let signed_on = parse_date(&contract.try_get::<String>("", "signed_on")?)?;
-    if input.paid_on < signed_on {
-        return Err(ApiError::validation(
-            "paid_on cannot be before the contract was signed",
-        ));
-    }
+    dates::not_before(PAID_ON, input.paid_on, signed_on, "date.bound.signing")?;
     let account: String = contract.try_get("", "collection_account")?;
     if input.account.trim() != account {
         return Err(ApiError::unprocessable(
@@ -1068,7 +1169,8 @@ pub async fn set_collection_account(
     })
 }
 
-/// Sets a category's default terms for mall orders (operator); they must meet the SME limits.
+/// Sets a category's default terms for mall orders (operator). They are set before any supplier
+/// is known, so they are checked as for an SME: every instalment within the SME limit.
 pub async fn set_default_terms(
     ctx: &Ctx,
     actor: &Identity,
@@ -1077,10 +1179,10 @@ pub async fn set_default_terms(
 ) -> Result<PaymentTerms, ApiError> {
     actor.require_role(Role::Operator)?;
     let lpr = rate_on(&ctx.db, RateKind::Lpr1y, ctx.clock.today()).await?;
-    terms::validate(&terms, true, lpr).map_err(|e| {
-        ApiError::bad_request("TERMS_INVALID", e.to_string())
-            .with_details(serde_json::json!({"clause": e.clause}))
-    })?;
+    // The supplier is not known yet and any supplier may be an SME, so category defaults
+    // always meet the SME limits.
+    terms::validate(&terms, true, lpr)
+        .map_err(|e| terms_refused(axum::http::StatusCode::BAD_REQUEST, e))?;
     let backend = ctx.db.get_database_backend();
     let exists = query_one(
         &ctx.db,

@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::calendar::WorkingCalendar;
+use gpmall_platform::dates::{self, Field};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
@@ -271,14 +272,17 @@ fn clean_reference(reference: Option<String>) -> Result<Option<String>, ApiError
     Ok(reference)
 }
 
-fn not_in_future(date: NaiveDate, field: &str, today: NaiveDate) -> Result<(), ApiError> {
-    if date > today {
-        Err(ApiError::validation(format!(
-            "{field} {date} is in the future (today is {today})"
-        )))
-    } else {
-        Ok(())
-    }
+const RECEIVED_ON: Field = Field::new("received_on", "field.received_on");
+const EVENT_ON: Field = Field::new("on", "field.event_on");
+const REFUNDED_ON: Field = Field::new("refunded_on", "field.refunded_on");
+const OCCURRED_ON: Field = Field::new("occurred_on", "field.occurred_on");
+
+/// The day a procedure was registered on the platform: nothing recorded for it is earlier.
+fn registered_on(procedure: &ProcedureRow) -> NaiveDate {
+    procedure
+        .created_at
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive()
 }
 
 struct ProcedureRow {
@@ -919,7 +923,7 @@ pub async fn record_deposit(
     let form = parse_form(&input.form)?;
     let reference = clean_reference(input.reference)?;
     let today = ctx.clock.today();
-    not_in_future(input.received_on, "received_on", today)?;
+    dates::happened(RECEIVED_ON, input.received_on, today)?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let backend = txn.get_database_backend();
@@ -928,6 +932,12 @@ pub async fn record_deposit(
         actor,
         procedure.purchaser_org_id,
         &[Role::Buyer, Role::Finance],
+    )?;
+    dates::not_before(
+        RECEIVED_ON,
+        input.received_on,
+        registered_on(&procedure),
+        "date.bound.procedure_registered",
     )?;
     let Some(required) = procedure
         .deposit_amount
@@ -1043,7 +1053,7 @@ pub async fn record_event(
 ) -> Result<ProcedureView, ApiError> {
     let today = ctx.clock.today();
     let on = input.on();
-    not_in_future(on, "on", today)?;
+    dates::happened(EVENT_ON, on, today)?;
     if let EventInput::Terminated {
         reason: Some(reason),
         ..
@@ -1059,6 +1069,12 @@ pub async fn record_event(
     let backend = txn.get_database_backend();
     let procedure = load_procedure(&txn, actor, id).await?;
     require_manager(actor, procedure.purchaser_org_id, &[Role::Buyer])?;
+    dates::not_before(
+        EVENT_ON,
+        on,
+        registered_on(&procedure),
+        "date.bound.procedure_registered",
+    )?;
 
     let event = match &input {
         EventInput::Withdrawal { supplier_id, .. } => ProcedureEvent::Withdrawal {
@@ -1079,12 +1095,8 @@ pub async fn record_event(
         EventInput::Terminated { .. } => ProcedureEvent::Terminated,
     };
     let next = procedure_transition(procedure.status, event).map_err(transition_conflict)?;
-    if let Some(awarded) = procedure.award_notice_on
-        && on < awarded
-    {
-        return Err(ApiError::validation(format!(
-            "on {on} is before the award notice of {awarded}"
-        )));
+    if let Some(awarded) = procedure.award_notice_on {
+        dates::not_before(EVENT_ON, on, awarded, "date.bound.award_notice")?;
     }
 
     // Move the procedure first: the guarded update locks its row, so deposits recorded at the
@@ -1354,7 +1366,7 @@ pub async fn refund(
     input: RefundInput,
 ) -> Result<DepositView, ApiError> {
     let today = ctx.clock.today();
-    not_in_future(input.refunded_on, "refunded_on", today)?;
+    dates::happened(REFUNDED_ON, input.refunded_on, today)?;
     refresh(ctx).await?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
@@ -1370,12 +1382,12 @@ pub async fn refund(
     let (Some(due), Some(trigger_on)) = (deposit.refund_due_on, deposit.trigger_on) else {
         return Err(ApiError::internal("a deposit due back has no deadline"));
     };
-    if input.refunded_on < trigger_on {
-        return Err(ApiError::validation(format!(
-            "refunded_on {} is before the refund trigger on {trigger_on}",
-            input.refunded_on
-        )));
-    }
+    dates::not_before(
+        REFUNDED_ON,
+        input.refunded_on,
+        trigger_on,
+        "date.bound.refund_trigger",
+    )?;
     // The rate is looked up only when it matters, so an on-time refund never needs it.
     let rate = if input.refunded_on > due {
         daily_rate(&txn, &mut BenchmarkRates::default(), &deposit, due).await?
@@ -1453,7 +1465,7 @@ pub async fn record_performance_deposit(
     let form = parse_form(&input.form)?;
     let reference = clean_reference(input.reference.clone())?;
     let today = ctx.clock.today();
-    not_in_future(input.received_on, "received_on", today)?;
+    dates::happened(RECEIVED_ON, input.received_on, today)?;
     if !input.amount.is_positive() {
         return Err(ApiError::validation("amount must be greater than zero"));
     }
@@ -1488,7 +1500,7 @@ pub async fn record_performance_deposit(
         stmt(
             backend,
             &format!(
-                "SELECT id, contract_no, purchaser_org_id, supplier_id, amount_fen, status, terms \
+                "SELECT id, contract_no, purchaser_org_id, supplier_id, amount_fen, status, terms, signed_on \
                  FROM contracts WHERE id = ? AND {scope}"
             ),
             values,
@@ -1511,6 +1523,17 @@ pub async fn record_performance_deposit(
             format!("contract {contract_no} is terminated"),
         ));
     }
+    // A performance deposit is lodged after the award notice, which comes at most 30 days
+    // before signing (Government Procurement Law art 46), so it may predate the contract.
+    let earliest = date_of(&contract, "signed_on")?
+        .checked_sub_days(chrono::Days::new(30))
+        .unwrap_or(dates::EARLIEST);
+    dates::not_before(
+        RECEIVED_ON,
+        input.received_on,
+        earliest,
+        "date.bound.award_window",
+    )?;
     let contract_amount = Money::from_fen(contract.try_get("", "amount_fen")?);
     RULES
         .check_performance_deposit(input.amount, contract_amount)
@@ -1666,7 +1689,7 @@ pub async fn forfeit(
     input: ForfeitInput,
 ) -> Result<DepositView, ApiError> {
     let today = ctx.clock.today();
-    not_in_future(input.occurred_on, "occurred_on", today)?;
+    dates::happened(OCCURRED_ON, input.occurred_on, today)?;
     let notes = input
         .notes
         .as_deref()
@@ -1703,12 +1726,12 @@ pub async fn forfeit(
         )
         .with_details(json!({"agreed": deposit.forfeiture_cases})));
     };
-    if input.occurred_on < deposit.received_on {
-        return Err(ApiError::validation(format!(
-            "occurred_on {} is before the deposit was received on {}",
-            input.occurred_on, deposit.received_on
-        )));
-    }
+    dates::not_before(
+        OCCURRED_ON,
+        input.occurred_on,
+        deposit.received_on,
+        "date.bound.deposit_received",
+    )?;
     let changed = execute(
         &txn,
         stmt(

@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::dates::{self, Field};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
 use gpmall_platform::identity::credit_code::CreditCode;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
@@ -531,6 +532,28 @@ async fn warn_if_expiring<C: ConnectionTrait>(
     Ok(true)
 }
 
+const VALID_FROM: Field = Field::new("valid_from", "field.valid_from");
+const VALID_UNTIL: Field = Field::new("valid_until", "field.valid_until");
+
+/// A letter registered today: in force from within a year from now, not expired (an expired
+/// letter secures nothing), ending after it starts and at most ten years ahead.
+fn check_validity_dates(content: &LetterContent, today: NaiveDate) -> Result<(), ApiError> {
+    dates::not_too_early(VALID_FROM, content.valid_from)?;
+    dates::not_after(VALID_FROM, content.valid_from, dates::years_after(today, 1))?;
+    dates::not_before(VALID_UNTIL, content.valid_until, today, "date.bound.today")?;
+    dates::not_before(
+        VALID_UNTIL,
+        content.valid_until,
+        content.valid_from,
+        "date.bound.valid_from",
+    )?;
+    dates::not_after(
+        VALID_UNTIL,
+        content.valid_until,
+        dates::years_after(today, 10),
+    )
+}
+
 /// The applicant supplier registers a letter. It is stored, as `verified`, only when the
 /// issuer's registered key verifies the signature over the canonical content; otherwise it is
 /// refused with 422 `SIGNATURE_INVALID` (and the refusal is audited).
@@ -547,6 +570,7 @@ pub async fn register_letter(
     }
     actor.require_role(Role::Seller)?;
     let content = input.content();
+    check_validity_dates(&content, ctx.clock.today())?;
     content.validate().map_err(|e| {
         ApiError::validation(e.to_string()).with_details(serde_json::json!({"field": e.field}))
     })?;
@@ -556,13 +580,6 @@ pub async fn register_letter(
         ));
     }
     let today = ctx.clock.today();
-    if content.valid_until < today {
-        return Err(ApiError::validation(format!(
-            "valid_until: the letter expired on {}; an expired letter secures nothing",
-            content.valid_until
-        ))
-        .with_details(serde_json::json!({"field": "valid_until"})));
-    }
     let backend = ctx.db.get_database_backend();
     let beneficiary = query_one(
         &ctx.db,

@@ -5,6 +5,8 @@ pub mod contracts;
 pub mod deposits;
 pub mod disputes;
 pub mod guarantees;
+pub mod jobs;
+pub mod milestones;
 pub mod order_links;
 pub mod rates;
 pub mod warnings;

@@ -2,6 +2,7 @@
 //! maintains, never constants.
 
 use chrono::NaiveDate;
+use gpmall_platform::dates::{self, Field};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
 use gpmall_platform::identity::{Identity, Role};
 use gpmall_platform::{ApiError, Ctx};
@@ -121,6 +122,15 @@ pub async fn record(
     if input.announced_by.trim().is_empty() {
         return Err(ApiError::validation("announced_by names the announcement"));
     }
+    // A rate is recorded when announced, in force from that day or shortly after.
+    let field = Field::new("effective_from", "field.effective_from");
+    dates::not_too_early(field, input.effective_from)?;
+    let latest = ctx
+        .clock
+        .today()
+        .checked_add_days(chrono::Days::new(31))
+        .unwrap_or(NaiveDate::MAX);
+    dates::not_after(field, input.effective_from, latest)?;
     let backend = ctx.db.get_database_backend();
     execute(
         &ctx.db,

@@ -17,6 +17,7 @@ use gpmall_settlement::domain::disputes::{DisputeAction, DisputeStatus};
 use gpmall_settlement::domain::terms::{LateInterest, PaymentMethod, PaymentTerms, Trigger};
 use gpmall_settlement::service::contracts::{self, DisputeView, PaymentInput};
 use gpmall_settlement::service::disputes::{self, DisputeResolution, NewDispute};
+use gpmall_settlement::service::milestones::{self, MilestoneInput};
 use serde::Deserialize;
 
 use super::{ContractRow, all_contracts, day, fill, page_number, parse_day, sum};
@@ -261,6 +262,10 @@ pub struct InstalmentLine {
     pub overdue_days: i64,
     pub interest_owed: Money,
     pub overdue: bool,
+    /// The SME payment limit set the due date.
+    pub at_sme_limit: bool,
+    /// A milestone instalment whose milestone the viewer may record as reached.
+    pub awaits_milestone: bool,
 }
 
 /// A dispute as the page shows it, with what the viewer may do about it.
@@ -361,6 +366,7 @@ struct ContractPage {
     form: PaymentForm,
     disputes: Vec<DisputeLine>,
     dispute_form: DisputeForm,
+    milestone_form: MilestoneForm,
     /// The order behind the contract is delivered and the viewer may accept it.
     may_accept: bool,
     today: String,
@@ -375,6 +381,10 @@ impl ContractPage {
         self.viewer.may_pay && self.row.is_active() && !self.unpaid.is_empty()
     }
 
+    fn shows_milestone_form(&self) -> bool {
+        self.lines.iter().any(|l| l.awaits_milestone)
+    }
+
     fn shows_publish(&self) -> bool {
         self.viewer.may_publish
             && self.row.c.published_on.is_none()
@@ -387,6 +397,7 @@ impl ContractPage {
 struct DetailForms {
     payment: Option<PaymentForm>,
     dispute: Option<DisputeForm>,
+    milestone: Option<MilestoneForm>,
 }
 
 async fn render_detail(
@@ -425,7 +436,14 @@ async fn render_detail(
                     ],
                 ),
                 clock_started_on: i.clock_started_on.map_or_else(
-                    || tr.t("contract.not_started").to_owned(),
+                    || {
+                        tr.t(if i.trigger == Trigger::Milestone {
+                            "contract.milestone_pending"
+                        } else {
+                            "contract.not_started"
+                        })
+                        .to_owned()
+                    },
                     |d| d.to_string(),
                 ),
                 due_on: day(i.due_on),
@@ -435,6 +453,11 @@ async fn render_detail(
                 overdue_days: i.overdue_days,
                 interest_owed: i.interest_owed,
                 overdue: i.payable.is_positive() && i.due_on.is_some_and(|d| d < today),
+                at_sme_limit: i.due_at_sme_limit,
+                awaits_milestone: i.trigger == Trigger::Milestone
+                    && i.milestone_reached_on.is_none()
+                    && row.is_active()
+                    && Viewer::of(user).may_publish,
             }
         })
         .collect();
@@ -499,6 +522,10 @@ async fn render_detail(
         form,
         disputes,
         dispute_form,
+        milestone_form: forms.milestone.unwrap_or_else(|| MilestoneForm {
+            reached_on: today.to_string(),
+            ..MilestoneForm::default()
+        }),
         may_accept,
         today: today.to_string(),
     };
@@ -615,6 +642,57 @@ pub async fn resolve_dispute(
         }
         Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
             render_detail(&ctx, &page, id, DetailForms::default(), Some(error)).await
+        }
+        Err(error) => Err(page.fail(error)),
+    }
+}
+
+/// The milestone form as typed.
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct MilestoneForm {
+    csrf: String,
+    pub instalment_seq: String,
+    pub reached_on: String,
+}
+
+impl MilestoneForm {
+    fn parse(&self, tr: Tr) -> Result<MilestoneInput, ApiError> {
+        let instalment_seq =
+            i32::try_from(parse_int(tr, "field.instalment", &self.instalment_seq)?).map_err(
+                |_| ApiError::validation(tr.f("form.not_a_whole_number", tr.t("field.instalment"))),
+            )?;
+        Ok(MilestoneInput {
+            instalment_seq,
+            reached_on: parse_day(tr, "field.milestone_reached_on", &self.reached_on)?,
+        })
+    }
+}
+
+/// `POST /contracts/{id}/milestones`: the purchaser records an instalment's milestone as
+/// reached, which starts that instalment's payment clock.
+pub async fn record_milestone(
+    State(ctx): State<Ctx>,
+    page: Page,
+    Path(id): Path<String>,
+    WebForm(form): WebForm<MilestoneForm>,
+) -> PageResult {
+    let user = page.submitter(&form.csrf)?;
+    let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
+    let outcome = match form.parse(page.tr) {
+        Ok(input) => milestones::record(&ctx, user, id, input).await,
+        Err(error) => Err(error),
+    };
+    match outcome {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/contracts/{id}?done=milestone_recorded")).into_response())
+        }
+        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+            let forms = DetailForms {
+                milestone: Some(form),
+                ..DetailForms::default()
+            };
+            render_detail(&ctx, &page, id, forms, Some(error)).await
         }
         Err(error) => Err(page.fail(error)),
     }
