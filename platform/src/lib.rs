@@ -15,6 +15,7 @@ pub mod extract;
 pub mod i18n;
 pub mod idempotency;
 pub mod identity;
+pub mod ids;
 pub mod money;
 pub mod pagination;
 pub mod percent;

@@ -2,5 +2,6 @@
 //! instalment, payments to the collection account, and late-payment interest.
 
 pub mod domain;
+pub mod error;
 pub mod http;
 pub mod service;
