@@ -19,6 +19,7 @@ pub mod pagination;
 pub mod percent;
 pub mod pipeline;
 pub mod rate_limit;
+pub mod text;
 
 pub use context::{Ctx, Settings};
 pub use error::{ApiError, ApiResult};

@@ -212,3 +212,86 @@ async fn racing_creates_of_the_same_thing_get_one_created_and_conflicts() {
         }
     }
 }
+
+#[tokio::test]
+async fn text_fields_refuse_control_override_and_invisible_characters() {
+    let app = TestApp::spawn().await;
+    let supplier = app.login("supplier1").await;
+    let product = |name: &str, specification: &str| {
+        json!({"category": "A02010105", "name": name, "brand": "测试", "model": "T-1",
+               "unit": "台", "price": "100.00", "reference_price": "100.00", "stock": 1,
+               "delivery_regions": "重庆市全域", "lead_days": 3, "specification": specification})
+    };
+    for name in [
+        "发票\u{202E}exe.pdf",
+        "台式\u{200B}电脑",
+        "nul\u{0}byte",
+        "两行\n名字",
+        "\u{2066}isolate",
+    ] {
+        let r = app
+            .post(
+                "/api/v1/supplier/products",
+                Some(&supplier),
+                &product(name, ""),
+            )
+            .await;
+        r.assert_error(StatusCode::BAD_REQUEST, "TEXT_INVALID");
+        assert!(
+            r.body["error"]["details"]["character"]
+                .as_str()
+                .unwrap()
+                .starts_with("U+")
+        );
+    }
+    // The English message names the field, not its path.
+    let r = app
+        .post(
+            "/api/v1/supplier/products",
+            Some(&supplier),
+            &product("两行\n名字", ""),
+        )
+        .await;
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Product name"),
+        "{}",
+        r.body
+    );
+    // Line breaks are fine in a multi-line specification, not invisible characters.
+    app.post(
+        "/api/v1/supplier/products",
+        Some(&supplier),
+        &product("台式电脑", "CPU: i5\n内存: 16GB"),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    app.post(
+        "/api/v1/supplier/products",
+        Some(&supplier),
+        &product("台式电脑", "CPU\u{FEFF}: i5"),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "TEXT_INVALID");
+    // Every body is checked, whatever the field: an order note, a budget line's fund source.
+    let buyer = app.login("buyer1").await;
+    let r = app
+        .place_order(
+            &buyer,
+            "bidi",
+            &json!({"budget_line_id": 1, "lines": [{"product_id": 1, "quantity": 1}],
+                    "delivery_address": "江北区", "note": "请\u{202D}尽快"}),
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "TEXT_INVALID");
+    let operator = app.login("operator").await;
+    app.post(
+        "/api/v1/admin/organizations",
+        Some(&operator),
+        &json!({"kind": "purchaser", "name": "重庆市\u{200D}某单位"}),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "TEXT_INVALID");
+}

@@ -6,6 +6,7 @@ use gpmall_platform::db::{execute, stmt};
 use gpmall_platform::entity::organization;
 use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::text::{clean_name, clean_note};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
@@ -117,16 +118,10 @@ pub async fn create(
         .await?
         .filter(|o| o.kind == OrgKind::Purchaser.as_str())
         .ok_or_else(|| ApiError::validation("org_id is not a purchasing unit"))?;
-    let code = input.code.trim();
-    if code.is_empty() || code.chars().count() > 64 {
-        return Err(ApiError::validation(
-            "code is required (at most 64 characters)",
-        ));
-    }
-    let fund_source = input.fund_source.trim();
-    if fund_source.is_empty() {
-        return Err(ApiError::validation("fund_source is required"));
-    }
+    let code = clean_name("field.budget_code", &input.code, 64)?;
+    let code = code.as_str();
+    let fund_source = clean_name("field.fund_source", &input.fund_source, 100)?;
+    let fund_source = fund_source.as_str();
     if !(2000..=2100).contains(&input.fiscal_year) {
         return Err(ApiError::validation(
             "fiscal_year must be a year such as 2026",
@@ -189,12 +184,13 @@ pub async fn adjust(
     id: i64,
     input: BudgetAdjustment,
 ) -> Result<BudgetLineView, ApiError> {
-    let reason = input.reason.trim();
+    let reason = clean_note("field.reason", &input.reason, 500)?;
     if reason.is_empty() {
         return Err(ApiError::validation(
             "reason is required for a budget adjustment",
         ));
     }
+    let reason = reason.as_str();
     if input.delta == Money::ZERO {
         return Err(ApiError::validation("delta must not be zero"));
     }

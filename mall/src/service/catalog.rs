@@ -7,6 +7,7 @@ use gpmall_platform::db::{query_one, stmt};
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::pipeline::Row;
+use gpmall_platform::text::{clean_name, clean_note};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
@@ -482,19 +483,6 @@ pub struct ProductChange {
     pub lead_days: Option<i32>,
 }
 
-fn require_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ApiError::validation(format!("{field} is required")));
-    }
-    if value.chars().count() > max {
-        return Err(ApiError::validation(format!(
-            "{field} is at most {max} characters"
-        )));
-    }
-    Ok(value.to_owned())
-}
-
 /// Refuses a supplier that may not trade.
 pub async fn require_trading_supplier<C: ConnectionTrait>(
     conn: &C,
@@ -523,17 +511,12 @@ pub async fn create_product(
     input: NewProduct,
 ) -> Result<ListingView, ApiError> {
     require_trading_supplier(&ctx.db, actor).await?;
-    let name = require_text(&input.name, "name", 200)?;
-    let brand = require_text(&input.brand, "brand", 60)?;
-    let model = require_text(&input.model, "model", 100)?;
-    let unit = require_text(&input.unit, "unit", 20)?;
-    let regions = require_text(&input.delivery_regions, "delivery_regions", 500)?;
-    let specification = input.specification.trim().to_owned();
-    if specification.chars().count() > 2000 {
-        return Err(ApiError::validation(
-            "specification is at most 2000 characters",
-        ));
-    }
+    let name = clean_name("field.name", &input.name, 200)?;
+    let brand = clean_name("field.brand", &input.brand, 60)?;
+    let model = clean_name("field.model", &input.model, 100)?;
+    let unit = clean_name("field.unit", &input.unit, 20)?;
+    let regions = clean_name("field.delivery_regions", &input.delivery_regions, 500)?;
+    let specification = clean_note("field.specification", &input.specification, 2000)?;
     check_price_cap(input.price, input.reference_price)
         .map_err(|m| ApiError::bad_request("PRICE_ABOVE_REFERENCE", m))?;
     if input.stock < 0 {
@@ -652,15 +635,10 @@ pub async fn change_product(
     check_price_cap(price, reference)
         .map_err(|m| ApiError::bad_request("PRICE_ABOVE_REFERENCE", m))?;
     if let Some(name) = &change.name {
-        next.name = Set(require_text(name, "name", 200)?);
+        next.name = Set(clean_name("field.name", name, 200)?);
     }
     if let Some(spec) = &change.specification {
-        if spec.chars().count() > 2000 {
-            return Err(ApiError::validation(
-                "specification is at most 2000 characters",
-            ));
-        }
-        next.specification = Set(spec.trim().to_owned());
+        next.specification = Set(clean_note("field.specification", spec, 2000)?);
     }
     if let Some(stock) = change.stock {
         if stock < 0 {
@@ -669,7 +647,7 @@ pub async fn change_product(
         next.stock = Set(stock);
     }
     if let Some(regions) = &change.delivery_regions {
-        next.delivery_regions = Set(require_text(regions, "delivery_regions", 500)?);
+        next.delivery_regions = Set(clean_name("field.delivery_regions", regions, 500)?);
     }
     if let Some(days) = change.lead_days {
         if !(0..=365).contains(&days) {
@@ -871,7 +849,8 @@ pub async fn review_product(
         _ => {}
     }
     let reason = reason
-        .map(|r| r.trim().to_owned())
+        .map(|r| clean_note("field.reason", &r, 500))
+        .transpose()?
         .filter(|r| !r.is_empty());
     if matches!(action, ReviewAction::Reject | ReviewAction::Delist) && reason.is_none() {
         return Err(ApiError::validation(

@@ -1,6 +1,7 @@
 //! Orders: placement (one order per supplier, budget and stock taken by conditional SQL in one
 //! transaction, idempotent by key), the lifecycle transitions with acceptance, and queries.
 
+use gpmall_platform::text::{clean_name, clean_note};
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -110,15 +111,8 @@ fn validate(input: &PlaceOrder) -> Result<(), ApiError> {
         }
         cart::check_quantity(line.quantity)?;
     }
-    let address = input.delivery_address.trim();
-    if address.is_empty() || address.chars().count() > 500 {
-        return Err(ApiError::validation(
-            "delivery_address is required (at most 500 characters)",
-        ));
-    }
-    if input.note.chars().count() > 1000 {
-        return Err(ApiError::validation("note is at most 1000 characters"));
-    }
+    clean_name("field.delivery_address", &input.delivery_address, 500)?;
+    clean_note("field.note", &input.note, 1000)?;
     Ok(())
 }
 
@@ -737,8 +731,9 @@ pub async fn act(
     let reason = input
         .reason
         .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
+        .map(|r| clean_note("field.reason", r, 500))
+        .transpose()?;
+    let reason = reason.as_deref().filter(|r| !r.is_empty());
     if action == OrderAction::Cancel && party == Party::Supplier && reason.is_none() {
         return Err(ApiError::validation(
             "a supplier must give a reason to cancel an order",
