@@ -193,9 +193,15 @@ async fn racing_creates_of_the_same_thing_get_one_created_and_conflicts() {
                       "fund_source": "一般公共预算", "amount": "100.00"});
     let user = json!({"org_id": unit, "username": "racer", "display_name": "racer",
                       "password": "long enough", "roles": ["buyer"]});
-    for (path, body) in [("/api/v1/budgets", &line), ("/api/v1/admin/users", &user)] {
+    let procedure = json!({"procedure_no": "RACE-1", "name": "江北区办公设备采购",
+                           "budget": "1000000.00", "deposit_required": false});
+    for (path, token, body) in [
+        ("/api/v1/budgets", &operator, &line),
+        ("/api/v1/admin/users", &operator, &user),
+        ("/api/v1/procedures", &buyer, &procedure),
+    ] {
         let results =
-            futures::future::join_all((0..6).map(|_| app.post(path, Some(&operator), body))).await;
+            futures::future::join_all((0..6).map(|_| app.post(path, Some(token), body))).await;
         let statuses: Vec<u16> = results.iter().map(|r| r.status.as_u16()).collect();
         assert_eq!(
             statuses.iter().filter(|s| **s == 201).count(),
@@ -205,12 +211,47 @@ async fn racing_creates_of_the_same_thing_get_one_created_and_conflicts() {
         for r in results.iter().filter(|r| r.status != StatusCode::CREATED) {
             assert_eq!(r.status, StatusCode::CONFLICT, "{path}: {}", r.body);
             assert!(
-                ["BUDGET_LINE_EXISTS", "USERNAME_TAKEN", "ALREADY_EXISTS"].contains(&r.code()),
+                [
+                    "BUDGET_LINE_EXISTS",
+                    "USERNAME_TAKEN",
+                    "PROCEDURE_EXISTS",
+                    "ALREADY_EXISTS"
+                ]
+                .contains(&r.code()),
                 "{path}: {}",
                 r.body
             );
         }
     }
+    // One order placed six times at once under one Idempotency-Key: one order, never a 500.
+    let line_id = app
+        .new_budget_line(&buyer, "T-RACE-ORDER", "10000.00")
+        .await;
+    let product = app
+        .listed_product("supplier1", "100.00", 10, "A02010105")
+        .await;
+    let order = json!({"budget_line_id": line_id, "delivery_address": "江北区",
+                       "lines": [{"product_id": product, "quantity": 1}]});
+    let results =
+        futures::future::join_all((0..6).map(|_| app.place_order(&buyer, "race-key", &order)))
+            .await;
+    for r in &results {
+        assert!(
+            r.status == StatusCode::CREATED
+                || (r.status == StatusCode::CONFLICT
+                    && ["IDEMPOTENCY_IN_PROGRESS", "ALREADY_EXISTS"].contains(&r.code())),
+            "{}: {}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM orders WHERE budget_line_id = {line_id}"
+        ))
+        .await,
+        1
+    );
 }
 
 #[tokio::test]
