@@ -226,13 +226,25 @@ fn document_errors(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
                 .is_some_and(|p| !p.is_empty());
             let has_body = operation.get("requestBody").is_some();
             let writes = method != "get";
-            // Ids in paths are positive (`BAD_ID` otherwise).
+            // Ids in paths are positive (`BAD_ID` otherwise); pages are those PageRequest takes.
             let parameters = operation
                 .get_mut("parameters")
                 .and_then(Value::as_array_mut);
             for parameter in parameters.into_iter().flatten() {
-                if parameter["in"] == "path" && parameter["schema"]["type"] == "integer" {
-                    parameter["schema"]["minimum"] = json!(1);
+                let is_integer = parameter["schema"]["type"] == "integer";
+                let bounds = match (parameter["in"].as_str(), parameter["name"].as_str()) {
+                    (Some("path"), _) if is_integer => Some((1, None)),
+                    (Some("query"), Some("page")) => Some((1, Some(100_000))),
+                    (Some("query"), Some("per_page")) => {
+                        Some((1, Some(gpmall_platform::pagination::MAX_PER_PAGE)))
+                    }
+                    _ => None,
+                };
+                if let Some((minimum, maximum)) = bounds {
+                    parameter["schema"]["minimum"] = json!(minimum);
+                    if let Some(maximum) = maximum {
+                        parameter["schema"]["maximum"] = json!(maximum);
+                    }
                 }
             }
             let mut statuses: Vec<(&str, &str)> = Vec::new();

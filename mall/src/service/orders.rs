@@ -32,7 +32,9 @@ pub const MAX_LINES: usize = 100;
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineInput {
+    #[schema(minimum = 1)]
     pub product_id: i64,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
 }
 
