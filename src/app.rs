@@ -213,11 +213,8 @@ const SESSION_OPERATIONS: &[(&str, &str)] =
 /// won), 413 and 415 where it takes a body. Statuses a handler documents itself stay as they
 /// are (422, 429 and the codes in their descriptions).
 fn document_errors(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
-    use serde_json::{Value, json};
     let mut value = serde_json::to_value(&doc).expect("the OpenAPI document serializes");
-    let error_body =
-        json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
-    value["components"]["securitySchemes"]["bearer"] = json!({
+    value["components"]["securitySchemes"]["bearer"] = serde_json::json!({
         "type": "http",
         "scheme": "bearer",
         "description": "The token from POST /api/v1/auth/login; the scheme name is case-insensitive",
@@ -230,86 +227,119 @@ fn document_errors(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
             continue;
         };
         for (method, operation) in item.iter_mut() {
-            let key = (method.as_str(), path.as_str());
-            let public = PUBLIC_OPERATIONS.contains(&key);
-            let any_session = SESSION_OPERATIONS.contains(&key);
-            let has_path_params = path.contains('{');
-            let has_params = operation["parameters"]
-                .as_array()
-                .is_some_and(|p| !p.is_empty());
-            let has_body = operation.get("requestBody").is_some();
-            let writes = method != "get";
-            // Ids in paths are positive (`BAD_ID` otherwise).
-            let parameters = operation
-                .get_mut("parameters")
-                .and_then(Value::as_array_mut);
-            for parameter in parameters.into_iter().flatten() {
-                if parameter["in"] == "path" && parameter["schema"]["type"] == "integer" {
-                    parameter["schema"]["minimum"] = json!(1);
-                }
-            }
-            let mut statuses: Vec<(&str, &str)> = Vec::new();
-            if has_params || has_body {
-                statuses.push((
-                    "400",
-                    "The input is not valid; the message says what to fix",
-                ));
-            }
-            if !public {
-                statuses.push(("401", "UNAUTHENTICATED: no valid bearer token"));
-                if !any_session {
-                    statuses.push((
-                        "403",
-                        "FORBIDDEN: your role or organization may not do this",
-                    ));
-                }
-                operation["security"] = json!([{"bearer": []}]);
-            }
-            // The path names an object, or the body does (a product, a budget line, a contract).
-            if has_path_params || (has_body && !public) {
-                statuses.push(("404", "NOT_FOUND: no such object visible to you"));
-            }
-            if writes && !public && !any_session {
-                statuses.push((
-                    "409",
-                    "The object's state does not allow this, or another request created the same thing",
-                ));
-            }
-            if has_body {
-                statuses.push(("413", "PAYLOAD_TOO_LARGE"));
-                statuses.push(("415", "UNSUPPORTED_MEDIA_TYPE: send application/json"));
+            bound_parameters(operation);
+            let statuses = error_statuses(method, path, operation);
+            if !PUBLIC_OPERATIONS.contains(&(method.as_str(), path.as_str())) {
+                operation["security"] = serde_json::json!([{"bearer": []}]);
             }
             let responses = &mut operation["responses"];
             for (status, description) in statuses {
                 if responses.get(status).is_none() {
-                    responses[status] = json!({"description": description});
+                    responses[status] = serde_json::json!({"description": description});
                 }
             }
             if let Some(responses) = responses.as_object_mut() {
-                for (status, response) in responses.iter_mut() {
-                    if response.get("description").is_none() {
-                        let reason = status
-                            .parse::<u16>()
-                            .ok()
-                            .and_then(|code| StatusCode::from_u16(code).ok())
-                            .and_then(|code| code.canonical_reason())
-                            .unwrap_or("Response");
-                        response["description"] = json!(reason);
-                    }
-                    if status.starts_with('4') && response.get("content").is_none() {
-                        response["content"] = error_body.clone();
-                    }
-                    if status == "429" {
-                        response["headers"]["Retry-After"] = json!({
-                            "description": "Seconds to wait before trying again",
-                            "schema": {"type": "integer", "minimum": 1},
-                        });
-                    }
-                }
+                complete_responses(responses);
             }
         }
     }
     value
+}
+
+/// The error statuses `method path` can answer, by what it takes and who may call it.
+fn error_statuses(
+    method: &str,
+    path: &str,
+    operation: &serde_json::Value,
+) -> Vec<(&'static str, &'static str)> {
+    let key = (method, path);
+    let public = PUBLIC_OPERATIONS.contains(&key);
+    let any_session = SESSION_OPERATIONS.contains(&key);
+    let has_params = operation["parameters"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty());
+    let has_body = operation.get("requestBody").is_some();
+    let mut statuses = Vec::new();
+    if has_params || has_body {
+        statuses.push((
+            "400",
+            "The input is not valid; the message says what to fix",
+        ));
+    }
+    if !public {
+        statuses.push(("401", "UNAUTHENTICATED: no valid bearer token"));
+        if !any_session {
+            statuses.push((
+                "403",
+                "FORBIDDEN: your role or organization may not do this",
+            ));
+        }
+    }
+    // The path names an object, or the body does (a product, a budget line, a contract).
+    if path.contains('{') || (has_body && !public) {
+        statuses.push(("404", "NOT_FOUND: no such object visible to you"));
+    }
+    if method != "get" && !public && !any_session {
+        statuses.push((
+            "409",
+            "The object's state does not allow this, or another request created the same thing",
+        ));
+    }
+    if has_body {
+        statuses.push(("413", "PAYLOAD_TOO_LARGE"));
+        statuses.push(("415", "UNSUPPORTED_MEDIA_TYPE: send application/json"));
+    }
+    statuses
+}
+
+/// Ids in paths are positive (`BAD_ID` otherwise); pages are those `PageRequest` takes.
+fn bound_parameters(operation: &mut serde_json::Value) {
+    let parameters = operation
+        .get_mut("parameters")
+        .and_then(serde_json::Value::as_array_mut);
+    for parameter in parameters.into_iter().flatten() {
+        let is_integer = parameter["schema"]["type"] == "integer";
+        let bounds = match (parameter["in"].as_str(), parameter["name"].as_str()) {
+            (Some("path"), _) if is_integer => Some((1, None)),
+            (Some("query"), Some("page")) => Some((1, Some(100_000))),
+            (Some("query"), Some("per_page")) => {
+                Some((1, Some(gpmall_platform::pagination::MAX_PER_PAGE)))
+            }
+            _ => None,
+        };
+        if let Some((minimum, maximum)) = bounds {
+            parameter["schema"]["minimum"] = serde_json::json!(minimum);
+            if let Some(maximum) = maximum {
+                parameter["schema"]["maximum"] = serde_json::json!(maximum);
+            }
+        }
+    }
+}
+
+/// Every response has a description, every 4xx our error body, a 429 its `Retry-After`.
+fn complete_responses(responses: &mut serde_json::Map<String, serde_json::Value>) {
+    use serde_json::json;
+    for (status, response) in responses.iter_mut() {
+        if response.get("description").is_none() {
+            let reason = status
+                .parse::<u16>()
+                .ok()
+                .and_then(|code| StatusCode::from_u16(code).ok())
+                .and_then(|code| code.canonical_reason())
+                .unwrap_or("Response");
+            response["description"] = json!(reason);
+        }
+        if status.starts_with('4') && response.get("content").is_none() {
+            response["content"] =
+                json!({"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}});
+        }
+        if status == "429" {
+            response["headers"]["Retry-After"] = json!({
+                "description": "Seconds to wait before trying again",
+                "schema": {"type": "integer", "minimum": 1},
+            });
+        }
+    }
 }
 
 /// The whole HTTP surface: the JSON API, its docs, operations endpoints and web pages.

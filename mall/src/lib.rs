@@ -2,8 +2,8 @@
 //! Chinese full-text search, budget lines, the cart, and orders from placement to acceptance.
 
 pub mod domain;
-pub mod error;
 pub mod entity;
+pub mod error;
 pub mod http;
 pub mod repo;
 pub mod service;

@@ -410,6 +410,10 @@ pub const ERROR_CODES: &[(&str, &str)] = &[
     ),
     ("CART_EMPTY", "the cart has nothing to order"),
     (
+        "TEXT_INVALID",
+        "a text holds a control, bidirectional-override or invisible character (or a name a line break); the details name it",
+    ),
+    (
         "AMOUNT_TOO_LARGE",
         "a sum (budget after an adjustment, cart or order total) would exceed the maximum amount, 100000000000.00",
     ),

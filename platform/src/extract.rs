@@ -21,11 +21,70 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        if !is_json(req.headers()) {
+            return Err(unsupported_media_type());
         }
+        let bytes = match axum::body::Bytes::from_request(req, state).await {
+            Ok(bytes) => bytes,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
+            Err(e) => return Err(ApiError::bad_request("MALFORMED_JSON", e.body_text())),
+        };
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes).map_err(json_rejection)?;
+        check_text(&bytes)?;
+        Ok(ApiJson(value))
     }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Refuses a body (already parsed as JSON) with a character no text may hold. Raw control
+/// characters cannot be inside a JSON string, so only escapes need the parsed values.
+fn check_text(bytes: &[u8]) -> Result<(), ApiError> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| ApiError::bad_request("MALFORMED_JSON", "the body is not UTF-8"))?;
+    if let Some(c) = text.chars().find(|c| !crate::text::allowed_in_note(*c)) {
+        // Outside strings JSON holds only its own whitespace, so this is inside a value.
+        let value = serde_json::Value::String(c.to_string());
+        return crate::text::check_body(&value);
+    }
+    if text.contains("\\u") {
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .map_err(|e| ApiError::bad_request("MALFORMED_JSON", e.to_string()))?;
+        return crate::text::check_body(&value);
+    }
+    Ok(())
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "send the body as JSON with `Content-Type: application/json`",
+    )
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "PAYLOAD_TOO_LARGE",
+        "the request body is larger than the limit",
+    )
 }
 
 /// An optional JSON body: absent when the request has no body at all.
@@ -53,17 +112,9 @@ where
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "UNSUPPORTED_MEDIA_TYPE",
-            "send the body as JSON with `Content-Type: application/json`",
-        ),
+        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "PAYLOAD_TOO_LARGE",
-                "the request body is larger than the limit",
-            )
+            too_large()
         }
         other => ApiError::bad_request("MALFORMED_JSON", other.body_text()),
     }

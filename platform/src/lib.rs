@@ -22,6 +22,7 @@ pub mod percent;
 pub mod pipeline;
 pub mod rate_limit;
 pub mod sandbox;
+pub mod text;
 
 pub use context::{Ctx, Settings};
 pub use error::{ApiError, ApiResult};

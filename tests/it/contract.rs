@@ -193,9 +193,15 @@ async fn racing_creates_of_the_same_thing_get_one_created_and_conflicts() {
                       "fund_source": "一般公共预算", "amount": "100.00"});
     let user = json!({"org_id": unit, "username": "racer", "display_name": "racer",
                       "password": "long enough", "roles": ["buyer"]});
-    for (path, body) in [("/api/v1/budgets", &line), ("/api/v1/admin/users", &user)] {
+    let procedure = json!({"procedure_no": "RACE-1", "name": "江北区办公设备采购",
+                           "budget": "1000000.00", "deposit_required": false});
+    for (path, token, body) in [
+        ("/api/v1/budgets", &operator, &line),
+        ("/api/v1/admin/users", &operator, &user),
+        ("/api/v1/procedures", &buyer, &procedure),
+    ] {
         let results =
-            futures::future::join_all((0..6).map(|_| app.post(path, Some(&operator), body))).await;
+            futures::future::join_all((0..6).map(|_| app.post(path, Some(token), body))).await;
         let statuses: Vec<u16> = results.iter().map(|r| r.status.as_u16()).collect();
         assert_eq!(
             statuses.iter().filter(|s| **s == 201).count(),
@@ -205,10 +211,128 @@ async fn racing_creates_of_the_same_thing_get_one_created_and_conflicts() {
         for r in results.iter().filter(|r| r.status != StatusCode::CREATED) {
             assert_eq!(r.status, StatusCode::CONFLICT, "{path}: {}", r.body);
             assert!(
-                ["BUDGET_LINE_EXISTS", "USERNAME_TAKEN", "ALREADY_EXISTS"].contains(&r.code()),
+                [
+                    "BUDGET_LINE_EXISTS",
+                    "USERNAME_TAKEN",
+                    "PROCEDURE_EXISTS",
+                    "ALREADY_EXISTS"
+                ]
+                .contains(&r.code()),
                 "{path}: {}",
                 r.body
             );
         }
     }
+    // One order placed six times at once under one Idempotency-Key: one order, never a 500.
+    let line_id = app
+        .new_budget_line(&buyer, "T-RACE-ORDER", "10000.00")
+        .await;
+    let product = app
+        .listed_product("supplier1", "100.00", 10, "A02010105")
+        .await;
+    let order = json!({"budget_line_id": line_id, "delivery_address": "江北区",
+                       "lines": [{"product_id": product, "quantity": 1}]});
+    let results =
+        futures::future::join_all((0..6).map(|_| app.place_order(&buyer, "race-key", &order)))
+            .await;
+    for r in &results {
+        assert!(
+            r.status == StatusCode::CREATED
+                || (r.status == StatusCode::CONFLICT
+                    && ["IDEMPOTENCY_IN_PROGRESS", "ALREADY_EXISTS"].contains(&r.code())),
+            "{}: {}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(
+        app.scalar(&format!(
+            "SELECT COUNT(*) FROM orders WHERE budget_line_id = {line_id}"
+        ))
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn text_fields_refuse_control_override_and_invisible_characters() {
+    let app = TestApp::spawn().await;
+    let supplier = app.login("supplier1").await;
+    let product = |name: &str, specification: &str| {
+        json!({"category": "A02010105", "name": name, "brand": "测试", "model": "T-1",
+               "unit": "台", "price": "100.00", "reference_price": "100.00", "stock": 1,
+               "delivery_regions": "重庆市全域", "lead_days": 3, "specification": specification})
+    };
+    for name in [
+        "发票\u{202E}exe.pdf",
+        "台式\u{200B}电脑",
+        "nul\u{0}byte",
+        "两行\n名字",
+        "\u{2066}isolate",
+    ] {
+        let r = app
+            .post(
+                "/api/v1/supplier/products",
+                Some(&supplier),
+                &product(name, ""),
+            )
+            .await;
+        r.assert_error(StatusCode::BAD_REQUEST, "TEXT_INVALID");
+        assert!(
+            r.body["error"]["details"]["character"]
+                .as_str()
+                .unwrap()
+                .starts_with("U+")
+        );
+    }
+    // The English message names the field, not its path.
+    let r = app
+        .post(
+            "/api/v1/supplier/products",
+            Some(&supplier),
+            &product("两行\n名字", ""),
+        )
+        .await;
+    assert!(
+        r.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Product name"),
+        "{}",
+        r.body
+    );
+    // Line breaks are fine in a multi-line specification, not invisible characters.
+    app.post(
+        "/api/v1/supplier/products",
+        Some(&supplier),
+        &product("台式电脑", "CPU: i5\n内存: 16GB"),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    app.post(
+        "/api/v1/supplier/products",
+        Some(&supplier),
+        &product("台式电脑", "CPU\u{FEFF}: i5"),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "TEXT_INVALID");
+    // Every body is checked, whatever the field: an order note, a budget line's fund source.
+    let buyer = app.login("buyer1").await;
+    let r = app
+        .place_order(
+            &buyer,
+            "bidi",
+            &json!({"budget_line_id": 1, "lines": [{"product_id": 1, "quantity": 1}],
+                    "delivery_address": "江北区", "note": "请\u{202D}尽快"}),
+        )
+        .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "TEXT_INVALID");
+    let operator = app.login("operator").await;
+    app.post(
+        "/api/v1/admin/organizations",
+        Some(&operator),
+        &json!({"kind": "purchaser", "name": "重庆市\u{200D}某单位"}),
+    )
+    .await
+    .assert_error(StatusCode::BAD_REQUEST, "TEXT_INVALID");
 }

@@ -27,6 +27,7 @@ pub async fn add_to_cart(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuantityInput {
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
 }
 

@@ -8,6 +8,7 @@ use gpmall_platform::entity::organization;
 use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::text::{clean_name, clean_note};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
@@ -297,16 +298,10 @@ pub async fn create(
         .await?
         .filter(|o| o.kind == OrgKind::Purchaser.as_str())
         .ok_or_else(|| ApiError::validation("org_id is not a purchasing unit"))?;
-    let code = input.code.trim();
-    if code.is_empty() || code.chars().count() > 64 {
-        return Err(ApiError::validation(
-            "code is required (at most 64 characters)",
-        ));
-    }
-    let fund_source = input.fund_source.trim();
-    if fund_source.is_empty() {
-        return Err(ApiError::validation("fund_source is required"));
-    }
+    let code = clean_name("field.budget_code", &input.code, 64)?;
+    let code = code.as_str();
+    let fund_source = clean_name("field.fund_source", &input.fund_source, 100)?;
+    let fund_source = fund_source.as_str();
     // Budgets are drawn up for this year or the next; last year's may still be closed.
     let this_year = ctx.clock.fiscal_year();
     gpmall_platform::dates::year_within(
@@ -372,12 +367,13 @@ pub async fn adjust(
     id: i64,
     input: BudgetAdjustment,
 ) -> Result<BudgetLineView, ApiError> {
-    let reason = input.reason.trim();
+    let reason = clean_note("field.reason", &input.reason, 500)?;
     if reason.is_empty() {
         return Err(ApiError::validation(
             "reason is required for a budget adjustment",
         ));
     }
+    let reason = reason.as_str();
     if input.delta == Money::ZERO {
         return Err(ApiError::validation("delta must not be zero"));
     }

@@ -48,7 +48,9 @@ pub struct CartView {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CartItemInput {
+    #[schema(minimum = 1)]
     pub product_id: i64,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
 }
 

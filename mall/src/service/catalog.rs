@@ -9,6 +9,7 @@ use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::pipeline::Row;
+use gpmall_platform::text::{clean_name, clean_note};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait,
@@ -503,24 +504,6 @@ pub struct ProductChange {
     pub lead_days: Option<i32>,
 }
 
-/// A required text field of at most `max` characters; `field` is its locale key.
-fn require_text(value: &str, field: &'static str, max: usize) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(ApiError::invalid(
-            Text::new("msg.required").key_arg("field", field),
-        ));
-    }
-    if value.chars().count() > max {
-        return Err(ApiError::invalid(
-            Text::new("msg.too_long")
-                .key_arg("field", field)
-                .arg("max", max),
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 fn price_above_reference(price: Money, reference: Money) -> ApiError {
     let text = if price.is_positive() {
         Text::new("msg.product.above_reference")
@@ -530,14 +513,6 @@ fn price_above_reference(price: Money, reference: Money) -> ApiError {
         Text::new("msg.product.price_positive")
     };
     ApiError::say(StatusCode::BAD_REQUEST, "PRICE_ABOVE_REFERENCE", text)
-}
-
-fn too_long(field: &'static str, max: usize) -> ApiError {
-    ApiError::invalid(
-        Text::new("msg.too_long")
-            .key_arg("field", field)
-            .arg("max", max),
-    )
 }
 
 /// Refuses a supplier that may not trade.
@@ -567,15 +542,12 @@ pub async fn create_product(
     input: NewProduct,
 ) -> Result<ListingView, ApiError> {
     require_trading_supplier(&ctx.db, actor).await?;
-    let name = require_text(&input.name, "field.name", 200)?;
-    let brand = require_text(&input.brand, "field.brand", 60)?;
-    let model = require_text(&input.model, "field.model", 100)?;
-    let unit = require_text(&input.unit, "field.unit", 20)?;
-    let regions = require_text(&input.delivery_regions, "field.delivery_regions", 500)?;
-    let specification = input.specification.trim().to_owned();
-    if specification.chars().count() > 2000 {
-        return Err(too_long("field.specification", 2000));
-    }
+    let name = clean_name("field.name", &input.name, 200)?;
+    let brand = clean_name("field.brand", &input.brand, 60)?;
+    let model = clean_name("field.model", &input.model, 100)?;
+    let unit = clean_name("field.unit", &input.unit, 20)?;
+    let regions = clean_name("field.delivery_regions", &input.delivery_regions, 500)?;
+    let specification = clean_note("field.specification", &input.specification, 2000)?;
     check_price_cap(input.price, input.reference_price)
         .map_err(|_| price_above_reference(input.price, input.reference_price))?;
     if input.stock < 0 {
@@ -753,13 +725,10 @@ pub async fn change_product(
         .unwrap_or(Money::from_fen(current.reference_price_fen));
     check_price_cap(price, reference).map_err(|_| price_above_reference(price, reference))?;
     if let Some(name) = &change.name {
-        next.name = Set(require_text(name, "field.name", 200)?);
+        next.name = Set(clean_name("field.name", name, 200)?);
     }
     if let Some(spec) = &change.specification {
-        if spec.chars().count() > 2000 {
-            return Err(too_long("field.specification", 2000));
-        }
-        next.specification = Set(spec.trim().to_owned());
+        next.specification = Set(clean_note("field.specification", spec, 2000)?);
     }
     if let Some(stock) = change.stock {
         if stock < 0 {
@@ -768,7 +737,7 @@ pub async fn change_product(
         next.stock = Set(stock);
     }
     if let Some(regions) = &change.delivery_regions {
-        next.delivery_regions = Set(require_text(regions, "field.delivery_regions", 500)?);
+        next.delivery_regions = Set(clean_name("field.delivery_regions", regions, 500)?);
     }
     if let Some(days) = change.lead_days {
         if !(0..=365).contains(&days) {
@@ -1099,7 +1068,8 @@ pub async fn review_product(
         _ => {}
     }
     let reason = reason
-        .map(|r| r.trim().to_owned())
+        .map(|r| clean_note("field.reason", &r, 500))
+        .transpose()?
         .filter(|r| !r.is_empty());
     if matches!(action, ReviewAction::Reject | ReviewAction::Delist) && reason.is_none() {
         return Err(ApiError::invalid(Text::new("msg.product.reason_required")));

@@ -1,6 +1,7 @@
 //! Orders: placement (one order per supplier, budget and stock taken by conditional SQL in one
 //! transaction, idempotent by key), the lifecycle transitions with acceptance, and queries.
 
+use gpmall_platform::text::{clean_name, clean_note};
 use std::collections::BTreeMap;
 
 use axum::http::StatusCode;
@@ -34,7 +35,9 @@ pub const MAX_LINES: usize = 100;
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderLineInput {
+    #[schema(minimum = 1)]
     pub product_id: i64,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
 }
 
@@ -115,17 +118,8 @@ fn validate(input: &PlaceOrder) -> Result<(), ApiError> {
         }
         cart::check_quantity(line.quantity)?;
     }
-    let address = input.delivery_address.trim();
-    if address.is_empty() || address.chars().count() > 500 {
-        return Err(ApiError::invalid(Text::new("msg.order.address")));
-    }
-    if input.note.chars().count() > 1000 {
-        return Err(ApiError::invalid(
-            Text::new("msg.too_long")
-                .key_arg("field", "field.note")
-                .arg("max", 1000),
-        ));
-    }
+    clean_name("field.delivery_address", &input.delivery_address, 500)?;
+    clean_note("field.note", &input.note, 1000)?;
     Ok(())
 }
 
@@ -781,8 +775,9 @@ pub async fn act(
     let reason = input
         .reason
         .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
+        .map(|r| clean_note("field.reason", r, 500))
+        .transpose()?;
+    let reason = reason.as_deref().filter(|r| !r.is_empty());
     if action == OrderAction::Cancel && party == Party::Supplier && reason.is_none() {
         return Err(ApiError::invalid(Text::new("msg.order.cancel_reason")));
     }

@@ -16,6 +16,7 @@ use crate::audit::{self, AuditEntry};
 use crate::entity::{organization, user};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::text::{clean_name, clean_optional_name};
 use crate::{ApiError, Ctx};
 
 pub fn router() -> OpenApiRouter<Ctx> {
@@ -71,12 +72,9 @@ pub async fn create_organization(
     Operator(actor): Operator,
     ApiJson(input): ApiJson<NewOrganization>,
 ) -> ApiResult<(StatusCode, Json<OrganizationView>)> {
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::validation(
-            "name is required (at most 200 characters)",
-        ));
-    }
+    let name = clean_name("field.org_name", &input.name, 200)?;
+    let name = name.as_str();
+    let region = clean_optional_name("field.region", Some(&input.region), 100)?.unwrap_or_default();
     let needs_code = matches!(input.kind, OrgKind::Supplier | OrgKind::Bank);
     let credit_code = match (&input.credit_code, needs_code) {
         (Some(code), _) => Some(CreditCode::parse(code).map_err(|e| {
@@ -118,7 +116,7 @@ pub async fn create_organization(
         credit_code: Set(credit_code.map(|c| c.as_str().to_owned())),
         enterprise_size: Set(input.enterprise_size.map(|s| s.as_str().to_owned())),
         credit_status: Set("good".to_owned()),
-        region: Set(input.region.trim().to_owned()),
+        region: Set(region),
         created_at: Set(now),
         ..Default::default()
     }
@@ -193,6 +191,7 @@ pub async fn create_user(
             "username: 3–64 characters from a–z, 0–9, '-', '_' and '.'",
         ));
     }
+    let display_name = clean_name("field.display_name", &input.display_name, 100)?;
     if input.password.chars().count() < 8 {
         return Err(ApiError::validation(
             "password must have at least 8 characters",
@@ -234,7 +233,7 @@ pub async fn create_user(
     let saved = user::ActiveModel {
         org_id: Set(org.id),
         username: Set(username),
-        display_name: Set(input.display_name.trim().to_owned()),
+        display_name: Set(display_name),
         password_hash: Set(hash),
         roles: Set(roles.join(",")),
         disabled: Set(false),

@@ -1123,11 +1123,8 @@ pub async fn set_collection_account(
     {
         return Err(ApiError::validation("account_no is 8–32 digits"));
     }
-    if input.account_name.trim().is_empty() || input.bank_name.trim().is_empty() {
-        return Err(ApiError::validation(
-            "account_name and bank_name are required",
-        ));
-    }
+    gpmall_platform::text::clean_name("field.account_name", &input.account_name, 200)?;
+    gpmall_platform::text::clean_name("field.bank_name", &input.bank_name, 200)?;
     let backend = ctx.db.get_database_backend();
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;

@@ -6,6 +6,7 @@
 //! Every change runs in one transaction, is guarded by its expected status in SQL, and is
 //! audited. Overdue refunds and provisional deadlines raise warnings in the one warnings store.
 
+use gpmall_platform::text::clean_name;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -757,21 +758,10 @@ pub async fn register_procedure(
             ));
         }
     };
-    let procedure_no = input.procedure_no.trim();
-    if procedure_no.is_empty()
-        || procedure_no.chars().count() > 64
-        || procedure_no.chars().any(char::is_control)
-    {
-        return Err(ApiError::validation(
-            "procedure_no is required (at most 64 characters)",
-        ));
-    }
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::validation(
-            "name is required (at most 200 characters)",
-        ));
-    }
+    let procedure_no = clean_name("field.procedure_no", &input.procedure_no, 64)?;
+    let procedure_no = procedure_no.as_str();
+    let name = clean_name("field.procedure_name", &input.name, 200)?;
+    let name = name.as_str();
     if !input.budget.is_positive() {
         return Err(ApiError::validation("budget must be greater than zero"));
     }

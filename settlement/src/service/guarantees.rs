@@ -11,6 +11,7 @@ use gpmall_platform::db::{execute, query_all, query_one, stmt};
 use gpmall_platform::identity::credit_code::CreditCode;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::text::{clean_name, clean_note};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
 use serde::{Deserialize, Serialize};
@@ -133,12 +134,8 @@ pub async fn register_issuer(
     input: NewIssuer,
 ) -> Result<IssuerView, ApiError> {
     actor.require_role(Role::Operator)?;
-    let name = input.name.trim();
-    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-        return Err(ApiError::validation(
-            "name is required: 1–100 characters without control characters",
-        ));
-    }
+    let name = clean_name("field.issuer_name", &input.name, 100)?;
+    let name = name.as_str();
     let credit_code = input
         .credit_code
         .as_deref()
@@ -828,12 +825,13 @@ pub async fn claim(
     id: i64,
     input: ClaimInput,
 ) -> Result<LetterView, ApiError> {
-    let reason = input.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 500 {
+    let reason = clean_note("field.claim_reason", &input.reason, 500)?;
+    if reason.is_empty() {
         return Err(ApiError::validation(
             "reason is required (at most 500 characters): say which obligation was not met",
         ));
     }
+    let reason = reason.as_str();
     if !input.amount.is_positive() {
         return Err(ApiError::validation("amount must be greater than zero"));
     }

@@ -24,5 +24,6 @@ pub(crate) fn bounded_text(value: &str, field: &str, required: bool) -> Result<S
             "{field} is at most 2000 characters"
         )));
     }
-    Ok(value.to_owned())
+    // The same characters every note refuses (controls, overrides, invisible ones).
+    gpmall_platform::text::clean_note("field.text", value, 2000)
 }
