@@ -21,6 +21,7 @@ pub mod pagination;
 pub mod percent;
 pub mod pipeline;
 pub mod rate_limit;
+pub mod repo;
 pub mod sandbox;
 pub mod text;
 

@@ -2,6 +2,8 @@
 //! instalment, payments to the collection account, and late-payment interest.
 
 pub mod domain;
+pub mod entity;
 pub mod error;
 pub mod http;
+pub mod repo;
 pub mod service;

@@ -18,18 +18,17 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// Whether the browser test may run here; it must when `GPMALL_REQUIRE_BROWSER=1` (CI).
 fn browser_available() -> bool {
-    if Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists() {
-        return true;
-    }
+    let installed = Path::new(CHROMEDRIVER).exists() && Path::new(CHROMIUM).exists();
     assert!(
-        std::env::var("GPMALL_REQUIRE_BROWSER").as_deref() != Ok("1"),
+        installed || std::env::var("GPMALL_REQUIRE_BROWSER").as_deref() != Ok("1"),
         "GPMALL_REQUIRE_BROWSER=1 but chromedriver or chromium is not installed \
          (apt-get install chromium chromium-driver)"
     );
-    println!(
-        "skipping browser test: chromedriver not installed (apt-get install chromium chromium-driver)"
-    );
-    false
+    crate::support::runs_here(
+        installed,
+        "the browser test",
+        "chromium and chromedriver (apt-get install chromium chromium-driver)",
+    )
 }
 
 fn free_port() -> u16 {

@@ -49,10 +49,11 @@ async fn race(
 }
 
 async fn concurrent_app() -> Option<Arc<TestApp>> {
-    if crate::support::postgres_url().is_none() {
-        eprintln!(
-            "skipping concurrency test: set GPMALL_TEST_DATABASE_URL to run it on PostgreSQL"
-        );
+    if !crate::support::runs_here(
+        crate::support::postgres_url().is_some(),
+        "the concurrency test",
+        "PostgreSQL (GPMALL_TEST_DATABASE_URL)",
+    ) {
         return None;
     }
     Some(Arc::new(

@@ -8,10 +8,11 @@ use crate::support::{Options, TestApp, redis_url};
 
 #[tokio::test]
 async fn two_instances_share_sessions_cache_and_login_limits() {
-    if redis_url().is_none() {
-        eprintln!(
-            "skipping two-instance test: set GPMALL_TEST_REDIS_URL (instances share state through Redis)"
-        );
+    if !crate::support::runs_here(
+        redis_url().is_some(),
+        "the two-instance test",
+        "Redis (GPMALL_TEST_REDIS_URL), through which instances share state",
+    ) {
         return;
     }
     let a = TestApp::spawn_with(Options {

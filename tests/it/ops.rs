@@ -91,8 +91,11 @@ async fn a_redis_outage_degrades_but_keeps_serving() {
 #[tokio::test]
 async fn readiness_needs_the_pipelined_pool_too() {
     let app = TestApp::spawn().await;
-    if app.ctx.pipeline.is_none() {
-        eprintln!("skipped: the pipelined pool exists only on PostgreSQL");
+    if !crate::support::runs_here(
+        app.ctx.pipeline.is_some(),
+        "the pipelined-pool readiness test",
+        "PostgreSQL, where the pipelined pool exists",
+    ) {
         return;
     }
     let mut broken = app.second_instance();
@@ -140,8 +143,14 @@ async fn a_pipelined_transaction_refuses_work_after_a_failed_batch() {
     use gpmall_platform::pipeline::{Step, Txn};
     use sea_orm::{DbBackend, Statement};
     let app = TestApp::spawn().await;
+    if !crate::support::runs_here(
+        app.ctx.pipeline.is_some(),
+        "the failed-batch test",
+        "PostgreSQL, where the pipelined pool exists",
+    ) {
+        return;
+    }
     let Some(pipeline) = app.ctx.pipeline.as_ref() else {
-        eprintln!("skipped: the pipelined pool exists only on PostgreSQL");
         return;
     };
     let mut txn = Txn::begin(&app.ctx.db, Some(pipeline)).await.unwrap();
