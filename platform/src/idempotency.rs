@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::entity::idempotency_key::{self, Column, Entity};
 use crate::error::ApiError;
+use crate::i18n::Text;
 use crate::pipeline::Row;
 
 pub const HEADER: &str = "idempotency-key";
@@ -20,9 +21,10 @@ pub const HEADER: &str = "idempotency-key";
 /// Reads and checks the `Idempotency-Key` header: 1–128 visible ASCII characters.
 pub fn key_from_headers(headers: &HeaderMap) -> Result<String, ApiError> {
     let missing = || {
-        ApiError::bad_request(
+        ApiError::say(
+            axum::http::StatusCode::BAD_REQUEST,
             "IDEMPOTENCY_KEY_REQUIRED",
-            "send an `Idempotency-Key` header of 1–128 visible ASCII characters, unique per intended order",
+            Text::new("msg.idempotency.required"),
         )
     };
     let value = headers.get(HEADER).ok_or_else(missing)?;
@@ -118,16 +120,17 @@ pub fn settle_existing(
     let existing = existing.ok_or_else(|| ApiError::internal("idempotency row vanished"))?;
     let stored_hash: String = existing.get("request_hash")?;
     if stored_hash != request_hash {
-        return Err(ApiError::unprocessable(
+        return Err(ApiError::say(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
             "IDEMPOTENCY_KEY_REUSED",
-            "this Idempotency-Key was already used with a different request body; use a new key for a new request",
+            Text::new("msg.idempotency.reused"),
         ));
     }
     let status: i32 = existing.get("response_status")?;
     if status == 0 {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "IDEMPOTENCY_IN_PROGRESS",
-            "a request with this Idempotency-Key is still being processed; retry shortly",
+            Text::new("msg.idempotency.in_progress"),
         ));
     }
     Ok((

@@ -8,14 +8,14 @@ use axum::response::{IntoResponse, Redirect};
 use gpmall_platform::identity::Role;
 use gpmall_platform::sandbox::{self, MoveClock, SandboxClockView};
 use gpmall_platform::{ApiError, Ctx};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::i18n::Tr;
-use super::page::{Layout, Page, PageResult, WebForm, parse_int, respond};
+use super::page::{Layout, Page, PageResult, WebForm, parse_int};
 use super::settlement::parse_day;
 
 /// The move as typed: a number of days, or a date.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Deserialize, Serialize, Default, Clone)]
 #[serde(default)]
 pub struct MoveForm {
     csrf: String,
@@ -48,7 +48,7 @@ struct SandboxPage {
     form: MoveForm,
 }
 
-fn render(ctx: &Ctx, page: &Page, form: MoveForm, error: Option<ApiError>) -> PageResult {
+fn render(ctx: &Ctx, page: &Page, form: MoveForm) -> PageResult {
     let clock = sandbox::view(ctx).ok_or_else(|| page.fail(ApiError::not_found("route")))?;
     let may_move = page
         .user
@@ -56,22 +56,22 @@ fn render(ctx: &Ctx, page: &Page, form: MoveForm, error: Option<ApiError>) -> Pa
         .is_some_and(|u| u.has_role(Role::Operator));
     let template = SandboxPage {
         tr: page.tr,
-        layout: page.layout_with(error.as_ref()),
+        layout: page.layout(),
         clock,
         may_move,
         form,
     };
-    Ok(respond(template, error.as_ref()))
+    Ok((page.status(), template).into_response())
 }
 
 /// `GET /operator/sandbox`: the clock, and for the operator the forms to move it.
 pub async fn page(State(ctx): State<Ctx>, page: Page) -> PageResult {
     page.user()?;
-    let form = MoveForm {
+    let form = page.retained("move").unwrap_or_else(|| MoveForm {
         advance_days: "40".to_owned(),
         ..MoveForm::default()
-    };
-    render(&ctx, &page, form, None)
+    });
+    render(&ctx, &page, form)
 }
 
 /// `POST /operator/sandbox`: moves the clock and runs the time-driven jobs against it.
@@ -87,11 +87,12 @@ pub async fn move_clock(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to("/operator/sandbox?done=sandbox_moved").into_response()),
-        Err(error) if error.status.is_client_error() && error.code != "FORBIDDEN" => {
-            // The page shows the clock after a refusal (another instance may have moved it).
-            sandbox::refresh(&ctx).await.map_err(|e| page.fail(e))?;
-            render(&ctx, &page, form, Some(error))
+        Err(error) if error.code == "FORBIDDEN" => Err(page.fail(error)),
+        // Shown again on the clock's page, which reads the clock as it is now (another
+        // instance may have moved it).
+        Err(error) => {
+            page.refused("/operator/sandbox", "move", &form, error)
+                .await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }

@@ -304,8 +304,10 @@ async fn bad_input_is_a_400_naming_the_field() {
             .get(&format!("/api/v1/calendar/add-working-days?{query}"), None)
             .await;
         r.assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+        // The message names the field in words; the details name it for programs.
         assert!(
-            r.body["error"]["message"].as_str().unwrap().contains(field),
+            r.body["error"]["message"].as_str().unwrap().contains(field)
+                || r.body["error"]["details"]["field"] == field,
             "{query}: {}",
             r.body
         );
@@ -324,6 +326,7 @@ async fn bad_input_is_a_400_naming_the_field() {
             r.body["error"]["message"]
                 .as_str()
                 .unwrap()
+                .to_lowercase()
                 .contains("date")
         );
     }
@@ -334,12 +337,12 @@ async fn bad_input_is_a_400_naming_the_field() {
         (
             "2027",
             upload(json!(["2027-01-01"]), json!(["2027-01-04"])),
-            "workdays[0]",
+            "Entry 1 of the adjusted working days, 2027-01-04, is a Monday",
         ),
         (
             "2027",
             upload(json!(["2027-13-01"]), json!([])),
-            "holidays[0]",
+            "Entry 1 of the holidays",
         ),
         (
             "2027",
@@ -356,20 +359,29 @@ async fn bad_input_is_a_400_naming_the_field() {
         (
             "2027",
             json!({"holidays": ["2027-01-01"], "workdays": [], "source": ""}),
-            "source",
+            "State Council notice",
         ),
     ] {
         let r = put_year(&app, Some(&operator), year, &body).await;
         r.assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
-        assert!(
-            r.body["error"]["message"]
-                .as_str()
-                .unwrap()
-                .contains(needle),
-            "{year} {body}: {}",
-            r.body
-        );
+        let message = r.body["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle), "{year} {body}: {}", r.body);
+        assert!(!message.contains('['), "a field path in {message}");
     }
+    // In Chinese for a reader who asks for it.
+    let zh = app
+        .request(
+            axum::http::Method::PUT,
+            "/api/v1/calendar/years/2027",
+            Some(&operator),
+            Some(&upload(json!(["2027-01-01"]), json!(["2027-01-04"]))),
+            &[("accept-language", "zh-CN")],
+        )
+        .await;
+    assert_eq!(
+        zh.body["error"]["message"],
+        "调休上班日期第 1 项 2027-01-04 是星期一；调休上班日只能是周六或周日。"
+    );
     put_year(
         &app,
         Some(&operator),

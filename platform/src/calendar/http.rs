@@ -1,5 +1,6 @@
 //! The calendar's API: public working-day answers and year listings; operators upload a year.
 
+use crate::i18n::Text;
 use crate::identity::guard::Operator;
 use axum::Json;
 use axum::extract::State;
@@ -27,9 +28,17 @@ pub fn router() -> OpenApiRouter<Ctx> {
 /// (2000–2100; year 0001 is a typing slip, not a question).
 fn date_param(field: &'static str, value: &str) -> ApiResult<NaiveDate> {
     let date = parse_date(value.trim()).ok_or_else(|| {
-        ApiError::validation(format!(
-            "{field}: {value:?} is not a date in the form YYYY-MM-DD"
-        ))
+        let label = if field == "from" {
+            "field.calendar_from"
+        } else {
+            "field.calendar_date"
+        };
+        ApiError::invalid(
+            Text::new("msg.calendar.param_date")
+                .key_arg("field", label)
+                .arg("value", value),
+        )
+        .with_details(serde_json::json!({ "field": field }))
     })?;
     let field = crate::dates::Field::new(field, "field.calendar_date");
     crate::dates::not_too_early(field, date)?;
@@ -42,7 +51,7 @@ fn year_param(value: &str) -> ApiResult<i32> {
     value
         .trim()
         .parse::<i32>()
-        .map_err(|_| ApiError::validation(format!("year: {value:?} is not a year such as 2027")))
+        .map_err(|_| ApiError::invalid(Text::new("msg.calendar.param_year").arg("value", value)))
 }
 
 fn warning(missing_years: &[i32]) -> Option<String> {
@@ -100,10 +109,11 @@ pub async fn add_working_days(
         .filter(|d| (0..=i64::from(MAX_WORKING_DAYS)).contains(d))
         .and_then(|d| u32::try_from(d).ok())
         .ok_or_else(|| {
-            ApiError::validation(format!(
-                "days must be a whole number from 0 to {MAX_WORKING_DAYS} (got {:?})",
-                query.days
-            ))
+            ApiError::invalid(
+                Text::new("msg.calendar.param_days")
+                    .arg("max", MAX_WORKING_DAYS)
+                    .arg("value", &query.days),
+            )
         })?;
     // Public and anonymous: a provisional answer is counted, not logged (callers could flood
     // the log); deadlines the service acts on go through `calendar::deadline`, which warns.

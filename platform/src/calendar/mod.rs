@@ -29,6 +29,7 @@ pub use schedule::{
 pub use store::{current, deadline, upload_year};
 
 use crate::error::ApiError;
+use crate::i18n::Text;
 use schedule::is_weekend;
 
 /// The most working days one computation may add (about 14 years).
@@ -207,12 +208,71 @@ pub fn install_directory(dir: &Path) -> Result<Vec<i32>, CalendarError> {
 
 impl From<CalendarError> for ApiError {
     fn from(error: CalendarError) -> Self {
-        if error.is_input_error() {
-            ApiError::validation(error.to_string())
-        } else {
-            ApiError::internal(error)
+        match calendar_text(&error) {
+            Some(text) => ApiError::invalid(text).with_details(serde_json::json!({
+                "problem": error.to_string(),
+            })),
+            None => ApiError::internal(error),
         }
     }
+}
+
+/// What is wrong with a schedule or a question, in words a person reads (`None` for a server's
+/// own problem, such as an unreadable calendar file).
+fn calendar_text(error: &CalendarError) -> Option<Text> {
+    use CalendarError as E;
+    let list = |field: &str| format!("calendar.list.{field}");
+    Some(match error {
+        E::YearOutOfRange(year) => Text::new("msg.calendar.year_range")
+            .arg("year", year)
+            .arg("min", MIN_YEAR)
+            .arg("max", MAX_YEAR),
+        E::BadDate {
+            field,
+            index,
+            value,
+        } => Text::new("msg.calendar.bad_date")
+            .key_arg("list", list(field))
+            .arg("n", index + 1)
+            .arg("value", value),
+        E::OutsideYear {
+            field,
+            index,
+            date,
+            year,
+        } => Text::new("msg.calendar.outside_year")
+            .key_arg("list", list(field))
+            .arg("n", index + 1)
+            .arg("date", date)
+            .arg("year", year),
+        E::Duplicate { field, index, date } => Text::new("msg.calendar.duplicate")
+            .key_arg("list", list(field))
+            .arg("n", index + 1)
+            .arg("date", date),
+        E::BothHolidayAndWorkday { date } => Text::new("msg.calendar.both").arg("date", date),
+        E::WorkdayNotWeekend {
+            index,
+            date,
+            weekday,
+        } => Text::new("msg.calendar.workday_not_weekend")
+            .arg("n", index + 1)
+            .arg("date", date)
+            .key_arg(
+                "weekday",
+                format!("weekday.{}", weekday.num_days_from_monday()),
+            ),
+        E::NoWeekdayHoliday => Text::new("msg.calendar.no_weekday_holiday"),
+        E::TooMany { field, count, max } => Text::new("msg.calendar.too_many")
+            .key_arg("list", list(field))
+            .arg("count", count)
+            .arg("max", max),
+        E::BadSource => Text::new("msg.calendar.bad_source").arg("max", MAX_SOURCE_CHARS),
+        E::TooManyDays { got } => Text::new("msg.calendar.too_many_days")
+            .arg("got", got)
+            .arg("max", MAX_WORKING_DAYS),
+        E::DateOverflow => Text::new("msg.calendar.overflow"),
+        E::File { .. } => return None,
+    })
 }
 
 #[cfg(test)]

@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::credit_code::CreditCode;
+use super::credit_code::{CreditCode, CreditCodeError};
 use super::{EnterpriseSize, OrgKind, Role, password};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{organization, user};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
+use crate::i18n::Text;
 use crate::text::{clean_name, clean_optional_name};
 use crate::{ApiError, Ctx};
 
@@ -78,20 +79,33 @@ pub async fn create_organization(
     let needs_code = matches!(input.kind, OrgKind::Supplier | OrgKind::Bank);
     let credit_code = match (&input.credit_code, needs_code) {
         (Some(code), _) => Some(CreditCode::parse(code).map_err(|e| {
-            ApiError::bad_request("CREDIT_CODE_INVALID", format!("credit_code: {e}"))
+            let text = match &e {
+                CreditCodeError::WrongLength(n) => {
+                    Text::new("msg.admin.credit_code_length").arg("n", n)
+                }
+                CreditCodeError::BadCharacter(c, at) => Text::new("msg.admin.credit_code_char")
+                    .arg("char", c)
+                    .arg("at", at),
+                CreditCodeError::CheckFailed { expected, found } => {
+                    Text::new("msg.admin.credit_code_check")
+                        .arg("expected", format!("'{expected}'"))
+                        .arg("found", format!("'{found}'"))
+                }
+            };
+            ApiError::say(StatusCode::BAD_REQUEST, "CREDIT_CODE_INVALID", text)
+                .with_details(serde_json::json!({ "code": code }))
         })?),
         (None, true) => {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::say(
+                StatusCode::BAD_REQUEST,
                 "CREDIT_CODE_INVALID",
-                "credit_code is required for suppliers and banks",
+                Text::new("msg.admin.credit_code_required"),
             ));
         }
         (None, false) => None,
     };
     if input.kind == OrgKind::Supplier && input.enterprise_size.is_none() {
-        return Err(ApiError::validation(
-            "enterprise_size (large, medium, small or micro) is required for suppliers",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.admin.size_required")));
     }
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
@@ -102,12 +116,9 @@ pub async fn create_organization(
             .await?
             .is_some()
     {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "ORGANIZATION_EXISTS",
-            format!(
-                "an organization with credit code {} is already registered",
-                code.as_str()
-            ),
+            Text::new("msg.admin.org_exists").arg("code", code.as_str()),
         ));
     }
     let saved = organization::ActiveModel {
@@ -187,30 +198,27 @@ pub async fn create_user(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
     {
-        return Err(ApiError::validation(
-            "username: 3–64 characters from a–z, 0–9, '-', '_' and '.'",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.admin.username")));
     }
     let display_name = clean_name("field.display_name", &input.display_name, 100)?;
     if input.password.chars().count() < 8 {
-        return Err(ApiError::validation(
-            "password must have at least 8 characters",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.admin.password")));
     }
     if input.roles.is_empty() {
-        return Err(ApiError::validation("roles must name at least one role"));
+        return Err(ApiError::invalid(Text::new("msg.admin.roles")));
     }
     let org = organization::Entity::find_by_id(input.org_id)
         .one(&ctx.db)
         .await?
-        .ok_or_else(|| ApiError::validation("org_id is not a registered organization"))?;
+        .ok_or_else(|| ApiError::invalid(Text::new("msg.admin.no_org")))?;
     let kind = OrgKind::parse(&org.kind).ok_or_else(|| ApiError::internal("unknown org kind"))?;
     if let Some(role) = input.roles.iter().find(|r| !role_fits(kind, **r)) {
-        return Err(ApiError::validation(format!(
-            "role {} does not fit a {} organization",
-            role.as_str(),
-            kind.as_str()
-        )));
+        return Err(ApiError::invalid(
+            Text::new("msg.admin.role_misfit")
+                .key_arg("role", role.label_key())
+                .key_arg("kind", format!("org_kind.{}", kind.as_str()))
+                .arg("org", &org.name),
+        ));
     }
     let password = input.password.clone();
     let hash = tokio::task::spawn_blocking(move || password::hash_password(&password))
@@ -224,9 +232,9 @@ pub async fn create_user(
         .await?
         .is_some()
     {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "USERNAME_TAKEN",
-            format!("username {username} is taken"),
+            Text::new("msg.admin.username_taken").arg("username", &username),
         ));
     }
     let roles: Vec<&str> = input.roles.iter().map(|r| r.as_str()).collect();
