@@ -584,6 +584,41 @@ async fn a_supplier_lists_a_product_the_operator_approves_it_and_the_price_chang
         .assert_shows("55 台")
         .assert_shows("登录后购买");
 
+    // A cut of more than 20% against the window's first price (¥1,199) is on sale at once and
+    // goes to review; the page says so, and a rejection restores ¥1,099.
+    supplier
+        .submit(
+            &format!("/supplier/products/{id}"),
+            &[("csrf", &csrf), ("price", "899.00"), ("stock", "55")],
+        )
+        .await
+        .assert_shows("降价已生效，并已提交运营机构审核")
+        .assert_shows("如被驳回，将恢复为 ¥1,099.00");
+    Browser::new(&app)
+        .get(&format!("/products/{id}"))
+        .await
+        .assert_shows("¥899.00");
+    let queue = operator.get("/review").await;
+    queue
+        .assert_shows("价格变动待审核（1）")
+        .assert_shows("¥899.00");
+    operator
+        .submit(
+            &format!("/review/{id}/price_reject"),
+            &[("csrf", &csrf_op), ("reason", "降价幅度异常")],
+        )
+        .await
+        .assert_shows("价格变动已驳回");
+    supplier
+        .get("/supplier/products")
+        .await
+        .assert_shows("运营机构驳回了上次的价格变动：降价幅度异常")
+        .assert_lacks("如被驳回");
+    Browser::new(&app)
+        .get(&format!("/products/{id}"))
+        .await
+        .assert_shows("¥1,099.00");
+
     // A buyer cannot reach the supplier's or the operator's pages.
     let mut buyer = Browser::new(&app);
     buyer.log_in("buyer2").await;
