@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use chrono::NaiveDate;
 use gpmall_mall::service::orders::{self, OrderView};
 use gpmall_platform::identity::Identity;
-use gpmall_platform::pagination::PageRequest;
 use gpmall_platform::{ApiError, Ctx, Money};
+use gpmall_settlement::domain::contract::ContractStatus;
 use gpmall_settlement::service::contracts::ContractView;
 
 use super::i18n::Tr;
@@ -81,7 +81,7 @@ pub fn sum(amounts: impl IntoIterator<Item = Money>) -> Money {
     Money::from_fen(amounts.into_iter().map(Money::fen).sum())
 }
 
-/// A contract with the names of its parties (from the order it was made from).
+/// A contract with the names of its parties and, on its own page, the order it was made from.
 pub struct ContractRow {
     pub c: ContractView,
     pub purchaser: String,
@@ -94,7 +94,26 @@ pub struct ContractRow {
 }
 
 impl ContractRow {
-    pub async fn load(ctx: &Ctx, user: &Identity, c: ContractView) -> Result<Self, ApiError> {
+    pub fn new(c: ContractView) -> Self {
+        let outstanding = sum(c.instalments.iter().map(|i| i.outstanding));
+        let next_due = c
+            .instalments
+            .iter()
+            .filter(|i| i.outstanding.is_positive())
+            .filter_map(|i| i.due_on)
+            .min();
+        ContractRow {
+            purchaser: c.purchaser_name.clone(),
+            supplier: c.supplier_name.clone(),
+            c,
+            outstanding,
+            next_due,
+            order: None,
+        }
+    }
+
+    /// With the order the contract was made from, for the contract's own page.
+    pub async fn with_order(ctx: &Ctx, user: &Identity, c: ContractView) -> Result<Self, ApiError> {
         let order = match c.order_id {
             Some(order_id) => match orders::get(ctx, user, order_id).await {
                 Ok(order) => Some(order),
@@ -103,60 +122,30 @@ impl ContractRow {
             },
             None => None,
         };
-        let (purchaser, supplier) = match &order {
-            Some(o) => (o.purchaser_name.clone(), o.supplier_name.clone()),
-            None => (
-                format!("#{}", c.purchaser_org_id),
-                format!("#{}", c.supplier_id),
-            ),
-        };
-        let outstanding = sum(c.instalments.iter().map(|i| i.outstanding));
-        let next_due = c
-            .instalments
-            .iter()
-            .filter(|i| i.outstanding.is_positive())
-            .filter_map(|i| i.due_on)
-            .min();
         Ok(ContractRow {
-            c,
-            purchaser,
-            supplier,
-            outstanding,
-            next_due,
             order,
+            ..Self::new(c)
         })
     }
 
+    pub fn is_terminated(&self) -> bool {
+        self.c.status == ContractStatus::Terminated
+    }
+
     pub fn is_active(&self) -> bool {
-        self.c.status == "active"
+        self.c.status.is_active()
     }
 
     /// Unpublished, past its deadline, and not terminated.
     pub fn publication_late(&self) -> bool {
         self.c.published_on.is_none()
-            && self.c.status != "terminated"
+            && self.c.status != ContractStatus::Terminated
             && self.c.publish_by < self.c.as_of
     }
 
     pub fn next_due_text(&self) -> String {
         day(self.next_due)
     }
-}
-
-/// Every contract the user sees, page by page (at most `MAX_PAGES` × 100).
-pub async fn all_contracts(ctx: &Ctx, user: &Identity) -> Result<Vec<ContractView>, ApiError> {
-    const MAX_PAGES: u64 = 50;
-    let mut all = Vec::new();
-    for page_no in 1..=MAX_PAGES {
-        let request = PageRequest::parse(Some(page_no), Some(100))?;
-        let found = gpmall_settlement::service::contracts::list(ctx, user, request).await?;
-        let done = found.items.len() < 100 || (page_no * 100) >= found.total;
-        all.extend(found.items);
-        if done {
-            break;
-        }
-    }
-    Ok(all)
 }
 
 /// A page number from the query string; `None` unless a positive integer.
@@ -211,8 +200,8 @@ mod tests {
         for lang in [Lang::ZhCn, Lang::En] {
             let tr = Tr::new(lang);
             let mut keys: Vec<String> = Vec::new();
-            for status in contracts::CONTRACT_STATUSES {
-                keys.push(format!("contract.status.{status}"));
+            for status in ContractStatus::ALL {
+                keys.push(format!("contract.status.{}", status.as_str()));
             }
             for trigger in contracts::TRIGGERS {
                 keys.push(format!(

@@ -56,6 +56,7 @@ const TABLE: &[(&str, &str, &str)] = &[
     // Settlement.
     ("GET", "/api/v1/contracts", "BFSOR"),
     ("GET", "/api/v1/contracts/{id}", "BFSOR"),
+    ("GET", "/api/v1/payments-due", "BFSOR"),
     ("POST", "/api/v1/contracts/{id}/payments", "BF"),
     ("POST", "/api/v1/contracts/{id}/disputes", "BF"),
     (

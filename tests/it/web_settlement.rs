@@ -944,3 +944,114 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
         .assert_shows("已同意扣减")
         .assert_shows("¥2,500.00");
 }
+
+#[tokio::test]
+async fn receivables_list_every_amount_owed_with_its_due_date_and_the_totals() {
+    let app = TestApp::spawn().await;
+    // Accepted today, due in 30 days; seen a week earlier it is due in 37 days, past the
+    // 30-day window the page once had.
+    let later = accepted_contract(&app, "buyer1", "21990.00").await;
+    // Confirmed but not delivered: its clock starts at acceptance.
+    let waiting_order = order(&app, "buyer1", "3000.00").await;
+    advance(&app, waiting_order, &[("supplier1", "confirm")]).await;
+    let waiting = contract_of(&app, "buyer1").await;
+    assert_ne!(waiting["id"], later["id"]);
+    app.clock.advance(Duration::days(-7));
+
+    let supplier = app.login("supplier1").await;
+    let owed = app.get("/api/v1/payments-due", Some(&supplier)).await;
+    owed.assert_status(StatusCode::OK);
+    let items = owed.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", owed.body);
+    assert_eq!(items[0]["contract_no"], later["contract_no"]);
+    assert_eq!(items[0]["due_on"], "2026-04-01");
+    assert_eq!(items[0]["purchaser_name"], BUYER1_UNIT);
+    assert_eq!(items[1]["contract_no"], waiting["contract_no"]);
+    assert_eq!(items[1]["due_on"], Value::Null);
+    assert_eq!(items[1]["trigger"], "acceptance");
+    assert_eq!(owed.body["total_payable"], "24990.00");
+    assert_eq!(owed.body["total_not_yet_due"], "21990.00");
+    assert_eq!(owed.body["total_awaiting_event"], "3000.00");
+    assert_eq!(owed.body["total_overdue"], "0.00");
+
+    let mut page = Browser::signed_in(&app, "supplier1").await;
+    page.get("/payments-due")
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("应收款项")
+        .assert_shows(later["contract_no"].as_str().unwrap())
+        .assert_shows("37 天后到期")
+        .assert_shows(waiting["contract_no"].as_str().unwrap())
+        .assert_shows("尚未到期：自验收起计算付款期限")
+        .assert_shows("¥24,990.00")
+        .assert_shows("¥21,990.00")
+        .assert_shows("¥3,000.00")
+        .assert_lacks("30 日内");
+
+    // Another supplier is owed none of it; the purchaser owes both.
+    let other = app.login("supplier2").await;
+    let none = app.get("/api/v1/payments-due", Some(&other)).await;
+    assert!(
+        none.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["supplier_name"] != supplier1_name()),
+        "{}",
+        none.body
+    );
+    let buyer = app.login("buyer1").await;
+    let owes = app.get("/api/v1/payments-due", Some(&buyer)).await;
+    assert_eq!(owes.body["total_payable"], "24990.00");
+}
+
+#[tokio::test]
+async fn the_contract_shows_its_parties_by_name_and_every_recorded_payment() {
+    let app = TestApp::spawn().await;
+    let contract = accepted_contract(&app, "buyer1", "8000.00").await;
+    let id = contract["id"].as_i64().unwrap();
+    assert_eq!(contract["purchaser_name"], BUYER1_UNIT);
+    assert_eq!(contract["supplier_name"], supplier1_name());
+    assert_eq!(contract["payments"], json!([]));
+    let account = contract["collection_account"].as_str().unwrap().to_owned();
+    let mut buyer = Browser::signed_in(&app, "buyer1").await;
+    let page = buyer.get(&format!("/contracts/{id}")).await;
+    page.assert_shows("付款记录").assert_shows("尚未登记付款");
+    let csrf = page.field("csrf");
+    buyer
+        .submit(
+            &format!("/contracts/{id}/payments"),
+            &[
+                ("csrf", &csrf),
+                ("key", &page.field("key")),
+                ("amount", "3000.00"),
+                ("paid_on", "2026-03-02"),
+                ("voucher_no", "GK-2026-0042"),
+                ("account", &account),
+                ("instalment_seq", "1"),
+            ],
+        )
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("付款已登记");
+
+    let mut supplier = Browser::signed_in(&app, "supplier1").await;
+    supplier
+        .get(&format!("/contracts/{id}"))
+        .await
+        .assert_shows("付款记录")
+        .assert_shows("GK-2026-0042")
+        .assert_shows("¥3,000.00")
+        .assert_shows(&account)
+        .assert_shows(BUYER1_UNIT)
+        .assert_lacks("尚未登记付款");
+    let api = app
+        .get(
+            &format!("/api/v1/contracts/{id}"),
+            Some(&app.login("supplier1").await),
+        )
+        .await;
+    assert_eq!(api.body["payments"][0]["voucher_no"], "GK-2026-0042");
+    assert_eq!(api.body["payments"][0]["amount"], "3000.00");
+    assert_eq!(api.body["payments"][0]["instalment_seq"], 1);
+}

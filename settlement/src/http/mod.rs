@@ -23,7 +23,7 @@ use utoipa_axum::routes;
 use crate::domain::disputes::DisputeAction;
 use crate::domain::terms::PaymentTerms;
 use crate::service::contracts::{
-    self, CollectionAccount, ContractView, PaymentInput, PaymentPerformance,
+    self, AmountsOwed, CollectionAccount, ContractView, PaymentInput, PaymentPerformance,
 };
 use crate::service::disputes::{self, DisputeResolution, NewDispute};
 use crate::service::milestones::{self, MilestoneInput};
@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<Ctx> {
     OpenApiRouter::with_openapi(<PathSchemas as utoipa::OpenApi>::openapi())
         .routes(routes!(list_contracts))
         .routes(routes!(get_contract))
+        .routes(routes!(amounts_owed))
         .routes(routes!(record_payment))
         .routes(routes!(open_dispute))
         .routes(routes!(resolve_dispute))
@@ -84,6 +85,13 @@ pub async fn get_contract(
     Ok(Json(
         contracts::get(&ctx, &actor, positive_id(id, "contract")?).await?,
     ))
+}
+
+#[utoipa::path(get, path = "/api/v1/payments-due", tag = "settlement",
+    responses((status = 200, body = AmountsOwed,
+        description = "Every unpaid instalment of the caller's active contracts (all of them for the operator and the regulator): due, overdue, or waiting for the event that starts its clock, with totals")))]
+pub async fn amounts_owed(State(ctx): State<Ctx>, actor: Identity) -> ApiResult<Json<AmountsOwed>> {
+    Ok(Json(contracts::amounts_owed(&ctx, &actor).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/payments", tag = "settlement", params(("id" = i64, Path),

@@ -7,31 +7,30 @@ use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::Uri;
 use axum::response::{IntoResponse, Redirect};
-use chrono::{Days, NaiveDate};
+use chrono::NaiveDate;
 use gpmall_mall::domain::order::{OrderAction, Party, transition};
 use gpmall_platform::identity::session::random_token;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::PageRequest;
 use gpmall_platform::{ApiError, Ctx, Money};
+use gpmall_settlement::domain::contract::ContractStatus;
 use gpmall_settlement::domain::disputes::{DisputeAction, DisputeStatus};
 use gpmall_settlement::domain::terms::{LateInterest, PaymentMethod, PaymentTerms, Trigger};
-use gpmall_settlement::service::contracts::{self, DisputeView, PaymentInput};
+use gpmall_settlement::service::contracts::{
+    self, AmountOwed, AmountsOwed, DisputeView, PaymentInput,
+};
 use gpmall_settlement::service::disputes::{self, DisputeResolution, NewDispute};
 use gpmall_settlement::service::milestones::{self, MilestoneInput};
 use serde::Deserialize;
 
-use super::{ContractRow, all_contracts, day, fill, page_number, parse_day, sum};
+use super::{ContractRow, day, fill, page_number, parse_day, sum};
 use crate::web::i18n::Tr;
 use crate::web::page::{
     Layout, OrFail, Page, PageResult, WebForm, form_key, parse_id, parse_int, parse_money, respond,
 };
 
 const PER_PAGE: u64 = 20;
-/// Payments due within this many days are listed with the overdue ones.
-const HORIZON_DAYS: u64 = 30;
 
-#[cfg(test)]
-pub const CONTRACT_STATUSES: [&str; 3] = ["active", "completed", "terminated"];
 #[cfg(test)]
 pub const TRIGGERS: [Trigger; 4] = [
     Trigger::Signing,
@@ -220,10 +219,7 @@ async fn render_list(
     let user = page.user()?;
     let request = PageRequest::parse(page_no, Some(PER_PAGE)).or_fail(page)?;
     let found = contracts::list(ctx, user, request).await.or_fail(page)?;
-    let mut rows = Vec::with_capacity(found.items.len());
-    for c in found.items {
-        rows.push(ContractRow::load(ctx, user, c).await.or_fail(page)?);
-    }
+    let rows = found.items.into_iter().map(ContractRow::new).collect();
     let template = ContractsPage {
         tr: page.tr,
         layout: page.layout_with(error.as_ref()),
@@ -388,7 +384,7 @@ impl ContractPage {
     fn shows_publish(&self) -> bool {
         self.viewer.may_publish
             && self.row.c.published_on.is_none()
-            && self.row.c.status != "terminated"
+            && self.row.c.status != ContractStatus::Terminated
     }
 }
 
@@ -410,7 +406,9 @@ async fn render_detail(
     let form = forms.payment;
     let user = page.user()?;
     let contract = contracts::get(ctx, user, id).await.or_fail(page)?;
-    let row = ContractRow::load(ctx, user, contract).await.or_fail(page)?;
+    let row = ContractRow::with_order(ctx, user, contract)
+        .await
+        .or_fail(page)?;
     let tr = page.tr;
     let today = ctx.clock.today();
     let lines = row
@@ -738,19 +736,63 @@ pub async fn publish(
 // ---------------------------------------------------------------------------------------------
 // Payments due
 
-/// An unpaid instalment due within the horizon or overdue.
+/// One amount owed, as the page shows it.
 pub struct DueLine {
     pub contract_id: i64,
     pub contract_no: String,
     pub counterparty: String,
     pub seq: i32,
-    pub due_on: NaiveDate,
-    /// "in 3 days", "today", "12 days overdue".
+    /// The due date, or what the instalment waits for ("waits for acceptance").
+    pub due: String,
+    /// "in 3 days", "today", "12 days overdue"; empty while the clock has not started.
     pub when: String,
-    pub outstanding: Money,
+    pub at_sme_limit: bool,
+    pub payable: Money,
+    pub disputed: Money,
     pub overdue_days: i64,
     pub interest_owed: Money,
     pub overdue: bool,
+}
+
+impl DueLine {
+    fn of(tr: Tr, viewer: OrgKind, owed: &AmountOwed, today: NaiveDate) -> Self {
+        let counterparty = match viewer {
+            OrgKind::Purchaser => owed.supplier_name.clone(),
+            OrgKind::Supplier => owed.purchaser_name.clone(),
+            _ => format!("{} → {}", owed.purchaser_name, owed.supplier_name),
+        };
+        let (due, when) = match owed.due_on {
+            Some(due_on) => (
+                due_on.to_string(),
+                match (due_on - today).num_days() {
+                    0 => tr.t("payments_due.today").to_owned(),
+                    d if d > 0 => tr.f("payments_due.in_days", d),
+                    d => tr.f("payments_due.overdue_by", -d),
+                },
+            ),
+            None => (
+                tr.f(
+                    "payments_due.awaiting",
+                    trigger_text(tr, owed.trigger, owed.milestone.as_deref()),
+                ),
+                String::new(),
+            ),
+        };
+        DueLine {
+            contract_id: owed.contract_id,
+            contract_no: owed.contract_no.clone(),
+            counterparty,
+            seq: owed.instalment_seq,
+            due,
+            when,
+            at_sme_limit: owed.due_at_sme_limit,
+            payable: owed.payable,
+            disputed: owed.disputed,
+            overdue_days: owed.overdue_days,
+            interest_owed: owed.interest_owed,
+            overdue: owed.due_on.is_some_and(|d| d < today),
+        }
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -762,67 +804,21 @@ struct PaymentsDuePage {
     intro: &'static str,
     viewer: Viewer,
     lines: Vec<DueLine>,
-    total_outstanding: Money,
-    total_overdue: Money,
-    total_interest: Money,
-    horizon: String,
+    owed: AmountsOwed,
 }
 
-/// `GET /payments-due`: every unpaid instalment due within 30 days or overdue, by due date —
-/// what the purchaser owes, or what is owed to the supplier.
+/// `GET /payments-due`: every unpaid instalment, overdue first, then by due date, then those
+/// whose payment clock has not started — what the purchaser owes, or what is owed to the
+/// supplier — with the totals.
 pub async fn payments_due(State(ctx): State<Ctx>, page: Page) -> PageResult {
     let user = page.user()?;
     let tr = page.tr;
-    let today = ctx.clock.today();
-    let horizon = today
-        .checked_add_days(Days::new(HORIZON_DAYS))
-        .unwrap_or(today);
-    let mut lines = Vec::new();
-    for contract in all_contracts(&ctx, user).await.or_fail(&page)? {
-        if contract.status != "active" {
-            continue;
-        }
-        let due: Vec<_> = contract
-            .instalments
-            .iter()
-            // Disputed parts are held back, not due.
-            .filter(|i| i.payable.is_positive() && i.due_on.is_some_and(|d| d <= horizon))
-            .cloned()
-            .collect();
-        if due.is_empty() {
-            continue;
-        }
-        let row = ContractRow::load(&ctx, user, contract)
-            .await
-            .or_fail(&page)?;
-        let counterparty = match user.org_kind {
-            OrgKind::Purchaser => row.supplier.clone(),
-            OrgKind::Supplier => row.purchaser.clone(),
-            _ => format!("{} → {}", row.purchaser, row.supplier),
-        };
-        for i in due {
-            let Some(due_on) = i.due_on else { continue };
-            let days = (due_on - today).num_days();
-            let when = match days {
-                0 => tr.t("payments_due.today").to_owned(),
-                d if d > 0 => tr.f("payments_due.in_days", d),
-                d => tr.f("payments_due.overdue_by", -d),
-            };
-            lines.push(DueLine {
-                contract_id: row.c.id,
-                contract_no: row.c.contract_no.clone(),
-                counterparty: counterparty.clone(),
-                seq: i.seq,
-                due_on,
-                when,
-                outstanding: i.payable,
-                overdue_days: i.overdue_days,
-                interest_owed: i.interest_owed,
-                overdue: due_on < today,
-            });
-        }
-    }
-    lines.sort_by_key(|l| (l.due_on, l.contract_id, l.seq));
+    let owed = contracts::amounts_owed(&ctx, user).await.or_fail(&page)?;
+    let lines = owed
+        .items
+        .iter()
+        .map(|o| DueLine::of(tr, user.org_kind, o, owed.as_of))
+        .collect();
     let (heading, intro) = match user.org_kind {
         OrgKind::Purchaser => (
             "payments_due.title_purchaser",
@@ -837,11 +833,8 @@ pub async fn payments_due(State(ctx): State<Ctx>, page: Page) -> PageResult {
         heading,
         intro,
         viewer: Viewer::of(user),
-        total_outstanding: sum(lines.iter().map(|l| l.outstanding)),
-        total_overdue: sum(lines.iter().filter(|l| l.overdue).map(|l| l.outstanding)),
-        total_interest: sum(lines.iter().map(|l| l.interest_owed)),
         lines,
-        horizon: horizon.to_string(),
+        owed,
     };
     Ok(template.into_response())
 }

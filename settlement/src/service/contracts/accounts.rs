@@ -1,0 +1,111 @@
+//! The contract's collection account: where the purchaser pays.
+
+use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::db::{execute, query_one, stmt};
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::{ApiError, Ctx};
+use sea_orm::TransactionTrait;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollectionAccount {
+    pub account_name: String,
+    pub bank_name: String,
+    pub account_no: String,
+}
+
+/// A supplier records the account its contracts are paid to (used for new contracts).
+/// The caller's current collection account (the one new contracts name), if recorded.
+pub async fn collection_account(
+    ctx: &Ctx,
+    actor: &Identity,
+) -> Result<Option<CollectionAccount>, ApiError> {
+    if actor.org_kind != OrgKind::Supplier {
+        return Err(ApiError::forbidden(
+            "only suppliers have collection accounts",
+        ));
+    }
+    let row = query_one(
+        &ctx.db,
+        stmt(
+            ctx.db.get_database_backend(),
+            "SELECT account_name, bank_name, account_no FROM supplier_collection_accounts WHERE supplier_id = ?",
+            [actor.org_id.into()],
+        ),
+    )
+    .await?;
+    row.map(|r| {
+        Ok(CollectionAccount {
+            account_name: r.try_get("", "account_name")?,
+            bank_name: r.try_get("", "bank_name")?,
+            account_no: r.try_get("", "account_no")?,
+        })
+    })
+    .transpose()
+}
+
+pub async fn set_collection_account(
+    ctx: &Ctx,
+    actor: &Identity,
+    input: CollectionAccount,
+) -> Result<CollectionAccount, ApiError> {
+    if actor.org_kind != OrgKind::Supplier {
+        return Err(ApiError::forbidden(
+            "only suppliers have collection accounts",
+        ));
+    }
+    actor.require_role(Role::Seller)?;
+    let account_no: String = input
+        .account_no
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if account_no.len() < 8
+        || account_no.len() > 32
+        || !account_no.chars().all(|c| c.is_ascii_digit())
+    {
+        return Err(ApiError::validation("account_no is 8–32 digits"));
+    }
+    gpmall_platform::text::clean_name("field.account_name", &input.account_name, 200)?;
+    gpmall_platform::text::clean_name("field.bank_name", &input.bank_name, 200)?;
+    let backend = ctx.db.get_database_backend();
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    execute(
+        &txn,
+        stmt(
+            backend,
+            "DELETE FROM supplier_collection_accounts WHERE supplier_id = ?",
+            [actor.org_id.into()],
+        ),
+    )
+    .await?;
+    execute(
+        &txn,
+        stmt(backend, "INSERT INTO supplier_collection_accounts (supplier_id, account_name, bank_name, account_no, updated_at) VALUES (?, ?, ?, ?, ?)",
+            [actor.org_id.into(), input.account_name.trim().into(), input.bank_name.trim().into(), account_no.clone().into(), now.into()]),
+    )
+    .await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "collection_account.set",
+            subject_type: "organization",
+            subject_id: actor.org_id.to_string(),
+            before: None,
+            after: Some(
+                serde_json::json!({"bank_name": input.bank_name, "account_no": account_no}),
+            ),
+        },
+        now,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(CollectionAccount {
+        account_name: input.account_name.trim().to_owned(),
+        bank_name: input.bank_name.trim().to_owned(),
+        account_no,
+    })
+}

@@ -1,0 +1,157 @@
+//! Scans that warn before and after a payment falls due, and when a contract is not signed in time.
+
+use gpmall_platform::db::{query_all, stmt};
+use gpmall_platform::{ApiError, Ctx, Money};
+
+use crate::service::warnings::{self, Raise};
+
+use super::*;
+
+/// Payment warnings: an instalment due within this many days.
+pub const DUE_SOON_DAYS: u64 = 5;
+
+/// Raises (or resolves) the payment warnings as of today: an instalment with an undisputed
+/// unpaid part due within 5 days, or overdue. Idempotent; run by the service periodically,
+/// right after the accrual, whose stored interest the messages quote. It reads only the
+/// instalments that are unpaid and due by the horizon (the partial index on unpaid
+/// instalments) and the open payment warnings, never every contract.
+pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
+    let today = ctx.clock.today();
+    let now = ctx.clock.now();
+    let backend = ctx.db.get_database_backend();
+    let horizon = today
+        .checked_add_days(chrono::Days::new(DUE_SOON_DAYS))
+        .unwrap_or(today);
+    let due = query_all(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT i.contract_id, i.seq, i.due_on, i.principal_fen - i.paid_fen - i.disputed_fen AS payable_fen, \
+             i.interest_fen, c.contract_no, c.purchaser_org_id, c.supplier_id \
+             FROM contract_instalments i JOIN contracts c ON c.id = i.contract_id \
+             WHERE i.due_on <= ? AND i.paid_fen < i.principal_fen AND i.paid_fen + i.disputed_fen < i.principal_fen \
+             AND c.status = 'active'",
+            [horizon.to_string().into()],
+        ),
+    )
+    .await?;
+    let mut raised = std::collections::HashSet::new();
+    for row in &due {
+        let contract_id: i64 = row.try_get("", "contract_id")?;
+        let seq: i32 = row.try_get("", "seq")?;
+        let due_on = parse_date(&row.try_get::<String>("", "due_on")?)?;
+        let payable = Money::from_fen(row.try_get("", "payable_fen")?);
+        let contract_no: String = row.try_get("", "contract_no")?;
+        let subject = format!("{contract_id}#{seq}");
+        let (rule, message) = if due_on < today {
+            let interest = Money::from_fen(row.try_get("", "interest_fen")?);
+            let days = (today - due_on).num_days();
+            (
+                "payment_overdue",
+                format!(
+                    "contract {contract_no} instalment {seq}: {payable} overdue by {days} days; interest so far {interest}"
+                ),
+            )
+        } else {
+            (
+                "payment_due_soon",
+                format!("contract {contract_no} instalment {seq}: {payable} due on {due_on}"),
+            )
+        };
+        warnings::raise(
+            &ctx.db,
+            Raise {
+                rule,
+                subject_type: "instalment",
+                subject_id: subject.clone(),
+                responsible_org_id: row.try_get("", "purchaser_org_id")?,
+                counterparty_org_id: Some(row.try_get("", "supplier_id")?),
+                due_on: Some(due_on),
+                message,
+            },
+            now,
+        )
+        .await?;
+        raised.insert((rule, subject));
+    }
+    // Whatever else is open has cleared: paid, disputed, terminated or no longer due soon.
+    let open = query_all(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT rule, subject_id FROM warnings WHERE subject_type = 'instalment' AND state = 'open' \
+             AND rule IN ('payment_due_soon', 'payment_overdue')",
+            [],
+        ),
+    )
+    .await?;
+    for row in &open {
+        let rule: String = row.try_get("", "rule")?;
+        let subject: String = row.try_get("", "subject_id")?;
+        if !raised.contains(&(rule.as_str(), subject.clone())) {
+            warnings::resolve(&ctx.db, &rule, "instalment", &subject, now).await?;
+        }
+    }
+    Ok(raised.len())
+}
+
+/// Days after the award notice within which the contract must be signed (Government
+/// Procurement Law art 46).
+pub const SIGNING_DAYS_AFTER_AWARD: u64 = 30;
+
+/// Raises a warning for each awarded procedure whose contract is not signed within 30 days of
+/// the award notice, and resolves it once the contract is signed or the procedure ends.
+pub async fn scan_signing_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
+    let today = ctx.clock.today();
+    let now = ctx.clock.now();
+    let backend = ctx.db.get_database_backend();
+    let rows = query_all(
+        &ctx.db,
+        stmt(
+            backend,
+            "SELECT id, procedure_no, purchaser_org_id, winner_supplier_id, award_notice_on, status \
+             FROM procedures WHERE award_notice_on IS NOT NULL",
+            [],
+        ),
+    )
+    .await?;
+    let mut open = 0;
+    for row in &rows {
+        let id: i64 = row.try_get("", "id")?;
+        let status: String = row.try_get("", "status")?;
+        let award = parse_date(&row.try_get::<String>("", "award_notice_on")?)?;
+        let deadline = award
+            .checked_add_days(chrono::Days::new(SIGNING_DAYS_AFTER_AWARD))
+            .ok_or_else(|| ApiError::internal("date out of range"))?;
+        if status == "awarded" && deadline < today {
+            warnings::raise(
+                &ctx.db,
+                Raise {
+                    rule: "contract_signing_overdue",
+                    subject_type: "procedure",
+                    subject_id: id.to_string(),
+                    responsible_org_id: row.try_get("", "purchaser_org_id")?,
+                    counterparty_org_id: row.try_get("", "winner_supplier_id")?,
+                    due_on: Some(deadline),
+                    message: format!(
+                        "procedure {}: the award notice was given on {award}; the contract was due to be signed by {deadline}",
+                        row.try_get::<String>("", "procedure_no")?
+                    ),
+                },
+                now,
+            )
+            .await?;
+            open += 1;
+        } else {
+            warnings::resolve(
+                &ctx.db,
+                "contract_signing_overdue",
+                "procedure",
+                &id.to_string(),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(open)
+}

@@ -1,0 +1,203 @@
+//! Recording a payment against a contract's instalments, and completing a paid contract.
+
+use chrono::NaiveDate;
+use gpmall_platform::audit::{self, AuditEntry};
+use gpmall_platform::dates::{self, Field};
+use gpmall_platform::db::{execute, query_all, query_one, stmt};
+use gpmall_platform::idempotency;
+use gpmall_platform::identity::{Identity, OrgKind, Role};
+use gpmall_platform::{ApiError, Ctx, Money};
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentInput {
+    pub amount: Money,
+    pub paid_on: NaiveDate,
+    pub voucher_no: String,
+    /// The account paid to: must be the contract's collection account.
+    pub account: String,
+    /// Pay this instalment; otherwise the earliest unpaid instalments are paid first.
+    #[serde(default)]
+    pub instalment_seq: Option<i32>,
+}
+
+/// Payments and disputes are the purchasing unit's, made by its buyers or finance staff; other
+/// organizations do not see the contract at all.
+pub(crate) fn require_paying_purchaser(actor: &Identity) -> Result<(), ApiError> {
+    if actor.org_kind != OrgKind::Purchaser {
+        return Err(ApiError::not_found("contract"));
+    }
+    actor.require_any(&[Role::Buyer, Role::Finance])
+}
+
+pub(super) const PAID_ON: Field = Field::new("paid_on", "field.paid_on");
+
+/// The purchaser records a payment. Partial payments are allowed; nothing beyond what is owed.
+pub async fn record_payment(
+    ctx: &Ctx,
+    actor: &Identity,
+    id: i64,
+    input: PaymentInput,
+    idempotency_key: Option<&str>,
+) -> Result<ContractView, ApiError> {
+    require_paying_purchaser(actor)?;
+    if !input.amount.is_positive() {
+        return Err(ApiError::validation("amount must be greater than zero"));
+    }
+    let voucher = input.voucher_no.trim();
+    if voucher.is_empty() || voucher.chars().count() > 64 {
+        return Err(ApiError::validation(
+            "voucher_no is required (at most 64 characters)",
+        ));
+    }
+    let today = ctx.clock.today();
+    dates::happened(PAID_ON, input.paid_on, today)?;
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let backend = txn.get_database_backend();
+    if let Some(done) =
+        idempotency::replay(&txn, actor.user_id, idempotency_key, &(id, &input), now).await?
+    {
+        return Ok(done);
+    }
+    let contract = query_one(
+        &txn,
+        stmt(
+            backend,
+            &format!(
+                "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ? AND purchaser_org_id = ?"
+            ),
+            [id.into(), actor.org_id.into()],
+        ),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("contract"))?;
+    let status: String = contract.try_get("", "status")?;
+    if status != "active" {
+        return Err(ApiError::conflict(
+            "INVALID_TRANSITION",
+            format!("the contract is {status}; payments are recorded on active contracts"),
+        ));
+    }
+    let signed_on = parse_date(&contract.try_get::<String>("", "signed_on")?)?;
+    dates::not_before(PAID_ON, input.paid_on, signed_on, "date.bound.signing")?;
+    let account: String = contract.try_get("", "collection_account")?;
+    if input.account.trim() != account {
+        return Err(ApiError::unprocessable(
+            "WRONG_COLLECTION_ACCOUNT",
+            format!("payments go only to the contract's collection account {account}"),
+        ));
+    }
+    let duplicate = query_one(
+        &txn,
+        stmt(
+            backend,
+            "SELECT id FROM contract_payments WHERE contract_id = ? AND voucher_no = ?",
+            [id.into(), voucher.into()],
+        ),
+    )
+    .await?;
+    if duplicate.is_some() {
+        return Err(ApiError::conflict(
+            "DUPLICATE_VOUCHER",
+            format!("voucher {voucher} is already recorded on this contract"),
+        ));
+    }
+    let instalments = query_all(
+        &txn,
+        stmt(backend, "SELECT id, seq, principal_fen, paid_fen, disputed_fen FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
+    )
+    .await?;
+    let mut remaining = input.amount.fen();
+    let mut allocations = Vec::new();
+    for inst in &instalments {
+        let seq: i32 = inst.try_get("", "seq")?;
+        if input.instalment_seq.is_some_and(|s| s != seq) {
+            continue;
+        }
+        // Disputed parts are held back; only the undisputed rest is payable.
+        let open = inst.try_get::<i64>("", "principal_fen")?
+            - inst.try_get::<i64>("", "paid_fen")?
+            - inst.try_get::<i64>("", "disputed_fen")?;
+        let take = open.min(remaining);
+        if take > 0 {
+            allocations.push((inst.try_get::<i64>("", "id")?, take));
+            remaining -= take;
+        }
+    }
+    if input.instalment_seq.is_some() && allocations.is_empty() && remaining == input.amount.fen() {
+        return Err(ApiError::validation(
+            "instalment_seq names no unpaid instalment of this contract",
+        ));
+    }
+    if remaining > 0 {
+        return Err(ApiError::unprocessable(
+            "PAYMENT_EXCEEDS_OUTSTANDING",
+            format!(
+                "the payment is {} more than what is unpaid and not disputed",
+                Money::from_fen(remaining)
+            ),
+        ));
+    }
+    for (instalment_id, amount) in &allocations {
+        let changed = execute(
+            &txn,
+            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ?, accrual_pending = TRUE WHERE id = ? AND paid_fen + disputed_fen + ? <= principal_fen",
+                [(*amount).into(), (*instalment_id).into(), (*amount).into()]),
+        )
+        .await?;
+        if changed != 1 {
+            return Err(ApiError::conflict(
+                "PAYMENT_EXCEEDS_OUTSTANDING",
+                "the instalment was paid meanwhile; reload and try again",
+            ));
+        }
+        execute(
+            &txn,
+            stmt(backend,
+                "INSERT INTO contract_payments (contract_id, instalment_id, amount_fen, paid_on, voucher_no, account, recorded_by, recorded_at) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [id.into(), (*instalment_id).into(), (*amount).into(), input.paid_on.to_string().into(), voucher.into(),
+                 account.clone().into(), actor.user_id.into(), now.into()]),
+        )
+        .await?;
+    }
+    complete_if_paid(&txn, id).await?;
+    audit::record(
+        &txn,
+        AuditEntry {
+            actor: Some(actor),
+            action: "contract.payment_recorded",
+            subject_type: "contract",
+            subject_id: id.to_string(),
+            before: None,
+            after: Some(serde_json::json!({"amount": input.amount, "paid_on": input.paid_on, "voucher_no": voucher})),
+        },
+        now,
+    )
+    .await?;
+    let view = load_view(&txn, id, today).await?;
+    idempotency::store(&txn, actor.user_id, idempotency_key, 200, &view).await?;
+    txn.commit().await?;
+    Ok(view)
+}
+
+/// Marks an active contract completed once every instalment is paid in full.
+pub(crate) async fn complete_if_paid<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+) -> Result<(), ApiError> {
+    let (from, to) = status_change(ContractEvent::FullyPaid)?;
+    execute(
+        conn,
+        stmt(conn.get_database_backend(), "UPDATE contracts SET status = ? WHERE id = ? AND status = ? AND NOT EXISTS \
+             (SELECT 1 FROM contract_instalments WHERE contract_id = ? AND paid_fen < principal_fen)",
+             [to.as_str().into(), id.into(), from.as_str().into(), id.into()]),
+    )
+    .await?;
+    Ok(())
+}
