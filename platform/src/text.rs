@@ -49,7 +49,7 @@ fn code_of(c: char) -> String {
     format!("U+{:04X}", c as u32)
 }
 
-fn refused(field: &'static str, c: char) -> ApiError {
+fn refused(field: &str, c: char) -> ApiError {
     let text = if matches!(c, '\n' | '\r' | '\t') {
         Text::new("msg.text.one_line").key_arg("field", field)
     } else {
@@ -92,7 +92,7 @@ pub fn clean_optional_name(
 }
 
 /// A note that may span lines: trimmed, at most `max_len` characters, line breaks as `\n`.
-pub fn clean_note(field: &'static str, value: &str, max_len: usize) -> Result<String, ApiError> {
+pub fn clean_note(field: &str, value: &str, max_len: usize) -> Result<String, ApiError> {
     let value = value.trim().replace("\r\n", "\n");
     check_length(field, &value, max_len)?;
     if let Some(c) = value.chars().find(|c| !allowed_in_note(*c)) {
@@ -101,7 +101,7 @@ pub fn clean_note(field: &'static str, value: &str, max_len: usize) -> Result<St
     Ok(value)
 }
 
-fn check_length(field: &'static str, value: &str, max_len: usize) -> Result<(), ApiError> {
+fn check_length(field: &str, value: &str, max_len: usize) -> Result<(), ApiError> {
     if value.chars().count() > max_len {
         return Err(ApiError::say(
             StatusCode::BAD_REQUEST,

@@ -661,3 +661,96 @@ async fn withholding_only_a_disputed_amount_does_not_restrict_ordering() {
         .await
         .assert_error(StatusCode::FORBIDDEN, "ORDERING_RESTRICTED");
 }
+
+#[tokio::test]
+async fn payment_and_dispute_refusals_say_what_to_fix_in_the_readers_language() {
+    let app = TestApp::spawn().await;
+    let (_, cid) = accepted_contract(&app, "5000.00").await;
+    let buyer = app.login("buyer1").await;
+    let account = account_of(&view(&app, "buyer1", cid).await);
+    let post = |path: String, body: Value, lang: &'static str| {
+        let (app, buyer) = (&app, buyer.clone());
+        async move {
+            app.request(
+                Method::POST,
+                &path,
+                Some(&buyer),
+                Some(&body),
+                &[("accept-language", lang)],
+            )
+            .await
+        }
+    };
+    let payments = format!("/api/v1/contracts/{cid}/payments");
+    let payment = |amount: &str, voucher: &str, account: &str| json!({"amount": amount, "paid_on": "2026-03-02", "voucher_no": voucher, "account": account});
+    let wrong_account = format!("只能支付到合同约定的收款账户 {account}");
+    let cases = [
+        (
+            payment("1.00", "PZ-9", "6222000000000000"),
+            wrong_account.as_str(),
+            "collection account",
+        ),
+        (
+            payment("5000.01", "PZ-9", &account),
+            "付款金额 ¥5,000.01 超过未付金额 ¥5,000.00",
+            "¥5,000.01",
+        ),
+        (
+            payment("0.00", "PZ-9", &account),
+            "金额必须大于零",
+            "must be greater than zero",
+        ),
+        (
+            payment("1.00", " ", &account),
+            "请填写付款凭证号",
+            "voucher number",
+        ),
+    ];
+    for (body, zh, en) in cases {
+        let r = post(payments.clone(), body.clone(), "zh-CN").await;
+        let message = r.body["error"]["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(zh), "{message}");
+        let r = post(payments.clone(), body, "en").await;
+        let message = r.body["error"]["message"].as_str().unwrap().to_owned();
+        assert!(message.contains(en), "{message}");
+    }
+    post(payments.clone(), payment("1.00", "PZ-1", &account), "zh-CN")
+        .await
+        .assert_status(StatusCode::OK);
+    let twice = post(payments.clone(), payment("1.00", "PZ-1", &account), "zh-CN").await;
+    twice.assert_error(StatusCode::CONFLICT, "DUPLICATE_VOUCHER");
+    assert_eq!(
+        twice.body["error"]["message"],
+        "付款凭证 PZ-1 已在本合同登记过。"
+    );
+
+    let disputes = format!("/api/v1/contracts/{cid}/disputes");
+    let too_much = post(
+        disputes.clone(),
+        json!({"instalment_seq": 1, "amount": "4999.01", "reason": "坏点"}),
+        "zh-CN",
+    )
+    .await;
+    too_much.assert_error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "DISPUTE_EXCEEDS_OUTSTANDING",
+    );
+    assert_eq!(
+        too_much.body["error"]["message"],
+        "第 1 期未付且未争议的金额为 ¥4,999.00，争议金额不能超过该数。"
+    );
+    let no_reason = post(
+        disputes.clone(),
+        json!({"instalment_seq": 1, "amount": "1.00", "reason": "  "}),
+        "zh-CN",
+    )
+    .await;
+    assert_eq!(no_reason.body["error"]["message"], "请填写理由。");
+    let no_such = post(
+        disputes,
+        json!({"instalment_seq": 7, "amount": "1.00", "reason": "坏点"}),
+        "zh-CN",
+    )
+    .await;
+    assert_eq!(no_such.body["error"]["message"], "本合同没有第 7 期款项。");
+}

@@ -2,8 +2,10 @@
 //! pays the rest; the dispute ends by withdrawal, the supplier's acceptance or the operator's
 //! record of a decision. The rules are in `domain::disputes`.
 
+use axum::http::StatusCode;
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, query_one, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx, Money};
@@ -50,9 +52,11 @@ pub async fn open(
 ) -> Result<ContractView, ApiError> {
     super::contracts::require_paying_purchaser(actor)?;
     if !input.amount.is_positive() {
-        return Err(ApiError::validation("amount must be greater than zero"));
+        return Err(ApiError::invalid(
+            Text::new("msg.amount_positive").key_arg("field", "field.amount"),
+        ));
     }
-    let reason = bounded_text(&input.reason, "reason", true)?;
+    let reason = bounded_text(&input.reason, "field.reason", true)?;
     let today = ctx.clock.today();
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
@@ -75,9 +79,10 @@ pub async fn open(
     .ok_or_else(|| ApiError::not_found("contract"))?;
     let status: String = contract.try_get("", "status")?;
     if status != "active" {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "INVALID_TRANSITION",
-            format!("the contract is {status}; disputes are raised on active contracts"),
+            Text::new("msg.contract.dispute_not_active")
+                .key_arg("status", format!("contract.status.{status}")),
         ));
     }
     let instalment = query_one(
@@ -90,7 +95,9 @@ pub async fn open(
         ),
     )
     .await?
-    .ok_or_else(|| ApiError::validation("instalment_seq names no instalment of this contract"))?;
+    .ok_or_else(|| {
+        ApiError::invalid(Text::new("msg.contract.no_instalment").arg("seq", input.instalment_seq))
+    })?;
     let instalment_id: i64 = instalment.try_get("", "id")?;
     let open_fen: i64 = instalment.try_get("", "open_fen")?;
     let changed = execute(
@@ -108,13 +115,12 @@ pub async fn open(
     )
     .await?;
     if changed != 1 {
-        return Err(ApiError::unprocessable(
+        return Err(ApiError::say(
+            StatusCode::UNPROCESSABLE_ENTITY,
             "DISPUTE_EXCEEDS_OUTSTANDING",
-            format!(
-                "instalment {} has {} unpaid and not already disputed; dispute at most that",
-                input.instalment_seq,
-                Money::from_fen(open_fen.max(0))
-            ),
+            Text::new("msg.dispute.exceeds")
+                .arg("seq", input.instalment_seq)
+                .money("open", Money::from_fen(open_fen.max(0))),
         ));
     }
     let inserted = query_one(
@@ -173,7 +179,7 @@ pub async fn resolve(
     let note = input
         .note
         .as_deref()
-        .map(|n| bounded_text(n, "note", false))
+        .map(|n| bounded_text(n, "field.note", false))
         .transpose()?
         .filter(|n| !n.is_empty());
     let today = ctx.clock.today();
@@ -218,29 +224,36 @@ pub async fn resolve(
     let status = DisputeStatus::parse(&row.try_get::<String>("", "status")?)
         .ok_or_else(|| ApiError::internal("unknown dispute status"))?;
     let to = dispute_transition(status, action, party).map_err(|refusal| match refusal {
-        DisputeRefusal::NotYours(message) => ApiError::forbidden(message),
-        DisputeRefusal::Transition(e) => ApiError::conflict("INVALID_TRANSITION", e.0),
+        DisputeRefusal::NotYours(_) => ApiError::refused(Text::new(format!(
+            "msg.dispute.not_yours.{}",
+            action.as_str()
+        ))),
+        DisputeRefusal::Transition(_) => ApiError::conflicting(
+            "INVALID_TRANSITION",
+            Text::new("msg.dispute.already_ended")
+                .key_arg("status", format!("dispute.status.{}", status.as_str())),
+        ),
     })?;
     let amount_fen: i64 = row.try_get("", "amount_fen")?;
     let decided_fen = match (action, input.deducted) {
         (DisputeAction::Decide, Some(deducted)) => {
             if deducted.fen() < 0 || deducted.fen() > amount_fen {
-                return Err(ApiError::validation(format!(
-                    "deducted is between 0.00 and the disputed {}",
-                    Money::from_fen(amount_fen)
-                )));
+                return Err(ApiError::invalid(
+                    Text::new("msg.dispute.deducted_range")
+                        .money("amount", Money::from_fen(amount_fen)),
+                ));
             }
             deducted.fen()
         }
         (DisputeAction::Decide, None) => {
-            return Err(ApiError::validation(
-                "deducted is required: the part of the disputed amount the decision takes off the instalment (0.00 if none)",
-            ));
+            return Err(ApiError::invalid(Text::new(
+                "msg.dispute.deducted_required",
+            )));
         }
         (_, Some(_)) => {
-            return Err(ApiError::validation(
-                "deducted is only given with a decision; withdrawal deducts nothing and acceptance the whole amount",
-            ));
+            return Err(ApiError::invalid(Text::new(
+                "msg.dispute.deducted_only_on_decision",
+            )));
         }
         (_, None) => 0,
     };
@@ -263,9 +276,9 @@ pub async fn resolve(
     )
     .await?;
     if changed != 1 {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "INVALID_TRANSITION",
-            "the dispute changed meanwhile; reload it and try again",
+            Text::new("msg.changed_meanwhile"),
         ));
     }
     let instalment_id: i64 = row.try_get("", "instalment_id")?;

@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use gpmall_platform::dates::{self, Field};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, Role};
 use gpmall_platform::{ApiError, Ctx};
 use rust_decimal::Decimal;
@@ -54,12 +55,11 @@ pub async fn rate_on<C: ConnectionTrait>(
     )
     .await?
     .ok_or_else(|| {
-        ApiError::conflict(
+        ApiError::conflicting(
             "REFERENCE_RATE_MISSING",
-            format!(
-                "no {} is recorded for {on}; the operator must enter it",
-                kind.as_str()
-            ),
+            Text::new("msg.rate.missing")
+                .key_arg("kind", format!("rates.kind.{}", kind.as_str()))
+                .arg("on", on),
         )
     })?;
     let text: String = row.try_get("", "percent")?;
@@ -115,12 +115,10 @@ pub async fn record(
 ) -> Result<ReferenceRate, ApiError> {
     actor.require_role(Role::Operator)?;
     if input.percent <= Decimal::ZERO || input.percent >= Decimal::ONE_HUNDRED {
-        return Err(ApiError::validation(
-            "percent must be above 0 and below 100",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.rate.percent_range")));
     }
     if input.announced_by.trim().is_empty() {
-        return Err(ApiError::validation("announced_by names the announcement"));
+        return Err(ApiError::invalid(Text::new("msg.rate.announced_by")));
     }
     // A rate is recorded when announced, in force from that day or shortly after.
     let field = Field::new("effective_from", "field.effective_from");

@@ -2,6 +2,7 @@
 
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, query_one, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx};
 use sea_orm::TransactionTrait;
@@ -22,9 +23,9 @@ pub async fn collection_account(
     actor: &Identity,
 ) -> Result<Option<CollectionAccount>, ApiError> {
     if actor.org_kind != OrgKind::Supplier {
-        return Err(ApiError::forbidden(
-            "only suppliers have collection accounts",
-        ));
+        return Err(ApiError::refused(Text::new(
+            "msg.contract.accounts_suppliers_only",
+        )));
     }
     let row = query_one(
         &ctx.db,
@@ -51,9 +52,9 @@ pub async fn set_collection_account(
     input: CollectionAccount,
 ) -> Result<CollectionAccount, ApiError> {
     if actor.org_kind != OrgKind::Supplier {
-        return Err(ApiError::forbidden(
-            "only suppliers have collection accounts",
-        ));
+        return Err(ApiError::refused(Text::new(
+            "msg.contract.accounts_suppliers_only",
+        )));
     }
     actor.require_role(Role::Seller)?;
     let account_no: String = input
@@ -65,7 +66,9 @@ pub async fn set_collection_account(
         || account_no.len() > 32
         || !account_no.chars().all(|c| c.is_ascii_digit())
     {
-        return Err(ApiError::validation("account_no is 8–32 digits"));
+        return Err(ApiError::invalid(Text::new(
+            "msg.contract.account_no_digits",
+        )));
     }
     gpmall_platform::text::clean_name("field.account_name", &input.account_name, 200)?;
     gpmall_platform::text::clean_name("field.bank_name", &input.bank_name, 200)?;

@@ -71,9 +71,9 @@ pub async fn create_for_order<C: ConnectionTrait>(
     )
     .await?
     .ok_or_else(|| {
-        ApiError::conflict(
+        ApiError::conflicting(
             "COLLECTION_ACCOUNT_MISSING",
-            "record your collection account (PUT /api/v1/settlement/collection-account) before confirming orders: every contract names the account it is paid to",
+            Text::new("msg.contract.account_missing"),
         )
     })?;
     let account_no: String = account.try_get("", "account_no")?;

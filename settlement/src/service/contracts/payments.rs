@@ -1,5 +1,6 @@
 //! Recording a payment against a contract's instalments, and completing a paid contract.
 
+use axum::http::StatusCode;
 use chrono::NaiveDate;
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::dates::{self, Field};
@@ -46,13 +47,15 @@ pub async fn record_payment(
 ) -> Result<ContractView, ApiError> {
     require_paying_purchaser(actor)?;
     if !input.amount.is_positive() {
-        return Err(ApiError::validation("amount must be greater than zero"));
+        return Err(ApiError::invalid(
+            Text::new("msg.amount_positive").key_arg("field", "field.amount"),
+        ));
     }
     let voucher = input.voucher_no.trim();
     if voucher.is_empty() || voucher.chars().count() > 64 {
-        return Err(ApiError::validation(
-            "voucher_no is required (at most 64 characters)",
-        ));
+        return Err(ApiError::invalid(Text::new(
+            "msg.contract.voucher_required",
+        )));
     }
     let today = ctx.clock.today();
     dates::happened(PAID_ON, input.paid_on, today)?;
@@ -76,20 +79,22 @@ pub async fn record_payment(
     )
     .await?
     .ok_or_else(|| ApiError::not_found("contract"))?;
-    let status: String = contract.try_get("", "status")?;
-    if status != "active" {
-        return Err(ApiError::conflict(
+    let status = parse_status(&contract.try_get::<String>("", "status")?)?;
+    if !status.is_active() {
+        return Err(ApiError::conflicting(
             "INVALID_TRANSITION",
-            format!("the contract is {status}; payments are recorded on active contracts"),
+            Text::new("msg.contract.payment_not_active")
+                .key_arg("status", format!("contract.status.{status}")),
         ));
     }
     let signed_on = parse_date(&contract.try_get::<String>("", "signed_on")?)?;
     dates::not_before(PAID_ON, input.paid_on, signed_on, "date.bound.signing")?;
     let account: String = contract.try_get("", "collection_account")?;
     if input.account.trim() != account {
-        return Err(ApiError::unprocessable(
+        return Err(ApiError::say(
+            StatusCode::UNPROCESSABLE_ENTITY,
             "WRONG_COLLECTION_ACCOUNT",
-            format!("payments go only to the contract's collection account {account}"),
+            Text::new("msg.contract.wrong_account").arg("account", &account),
         ));
     }
     let duplicate = query_one(
@@ -102,9 +107,9 @@ pub async fn record_payment(
     )
     .await?;
     if duplicate.is_some() {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "DUPLICATE_VOUCHER",
-            format!("voucher {voucher} is already recorded on this contract"),
+            Text::new("msg.contract.duplicate_voucher").arg("voucher", voucher),
         ));
     }
     let instalments = query_all(
@@ -129,18 +134,24 @@ pub async fn record_payment(
             remaining -= take;
         }
     }
-    if input.instalment_seq.is_some() && allocations.is_empty() && remaining == input.amount.fen() {
-        return Err(ApiError::validation(
-            "instalment_seq names no unpaid instalment of this contract",
+    if let Some(seq) = input.instalment_seq
+        && allocations.is_empty()
+        && remaining == input.amount.fen()
+    {
+        return Err(ApiError::invalid(
+            Text::new("msg.contract.no_unpaid_instalment").arg("seq", seq),
         ));
     }
     if remaining > 0 {
-        return Err(ApiError::unprocessable(
+        return Err(ApiError::say(
+            StatusCode::UNPROCESSABLE_ENTITY,
             "PAYMENT_EXCEEDS_OUTSTANDING",
-            format!(
-                "the payment is {} more than what is unpaid and not disputed",
-                Money::from_fen(remaining)
-            ),
+            Text::new("msg.contract.payment_exceeds")
+                .money("amount", input.amount)
+                .money(
+                    "outstanding",
+                    Money::from_fen(input.amount.fen() - remaining),
+                ),
         ));
     }
     for (instalment_id, amount) in &allocations {
@@ -151,9 +162,9 @@ pub async fn record_payment(
         )
         .await?;
         if changed != 1 {
-            return Err(ApiError::conflict(
+            return Err(ApiError::conflicting(
                 "PAYMENT_EXCEEDS_OUTSTANDING",
-                "the instalment was paid meanwhile; reload and try again",
+                Text::new("msg.changed_meanwhile"),
             ));
         }
         execute(

@@ -46,9 +46,9 @@ pub async fn payment_performance(
         OrgKind::Purchaser => ("c.purchaser_org_id = ?", Some(actor.org_id)),
         OrgKind::Operator | OrgKind::Regulator => ("1 = 1", None),
         _ => {
-            return Err(ApiError::forbidden(
-                "payment performance is for purchasers and supervisors",
-            ));
+            return Err(ApiError::refused(Text::new(
+                "msg.contract.performance_readers",
+            )));
         }
     };
     let values: Vec<Value> = org.map(Value::from).into_iter().collect();

@@ -35,9 +35,9 @@ pub async fn publish(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractVie
         .try_get::<Option<String>>("", "published_on")?
         .is_some()
     {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "INVALID_TRANSITION",
-            "the contract is already published",
+            Text::new("msg.contract.already_published"),
         ));
     }
     execute(

@@ -431,9 +431,9 @@ pub(super) fn visible_clause(actor: &Identity) -> Result<(&'static str, Option<i
         OrgKind::Purchaser => Ok(("purchaser_org_id = ?", Some(actor.org_id))),
         OrgKind::Supplier => Ok(("supplier_id = ?", Some(actor.org_id))),
         OrgKind::Operator | OrgKind::Regulator => Ok(("1 = 1", None)),
-        OrgKind::Bank => Err(ApiError::forbidden(
-            "banks see contracts through loan applications",
-        )),
+        OrgKind::Bank => Err(ApiError::refused(Text::new(
+            "msg.contract.banks_via_applications",
+        ))),
     }
 }
 
