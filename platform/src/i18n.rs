@@ -43,6 +43,15 @@ impl Lang {
 
     /// The first language of an `Accept-Language` header that we have (`zh-Hans-CN;q=0.9, en`),
     /// in the order the client prefers.
+    /// The language a request's `Accept-Language` asks for; English when it asks for none we have.
+    pub fn from_headers(headers: &axum::http::HeaderMap) -> Lang {
+        headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(Lang::from_accept_language)
+            .unwrap_or(Lang::En)
+    }
+
     pub fn from_accept_language(header: &str) -> Option<Lang> {
         let mut ranked: Vec<(u16, Lang)> = header
             .split(',')

@@ -592,6 +592,28 @@ async fn both_parties_see_an_overdue_payment_warning_until_it_is_paid() {
         .assert_shows("付款逾期")
         .assert_shows(&number)
         .assert_shows(&format!("href=\"/contracts/{id}\""));
+    // The message in the page's language, and in the API's.
+    buyer
+        .get("/warnings")
+        .await
+        .assert_shows(&format!("合同 {number} 第 1 期：¥2,000.00 已逾期 10 天"))
+        .assert_lacks("overdue by");
+    let buyer_token = app.login("buyer2").await;
+    let api = app.get("/api/v1/warnings", Some(&buyer_token)).await;
+    let overdue = api
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["rule"] == "payment_overdue")
+        .unwrap();
+    let message = overdue["message"].as_str().unwrap();
+    assert!(
+        message.starts_with(&format!(
+            "Contract {number}, instalment 1: ¥2,000.00 overdue by 10 days"
+        )),
+        "{message}"
+    );
     let mut supplier = Browser::signed_in(&app, "supplier1").await;
     supplier.get("/warnings").await.assert_shows("付款逾期");
     Browser::signed_in(&app, "buyer1")

@@ -9,6 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
+use gpmall_platform::i18n::Lang;
 use gpmall_platform::idempotency;
 use gpmall_platform::identity::Identity;
 use gpmall_platform::identity::guard::{
@@ -279,10 +280,17 @@ pub struct WarningQuery {
 pub async fn list_warnings(
     State(ctx): State<Ctx>,
     actor: Identity,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<WarningQuery>,
 ) -> ApiResult<Json<Vec<WarningView>>> {
     Ok(Json(
-        warnings::list(&ctx, &actor, query.open.unwrap_or(true)).await?,
+        warnings::list(
+            &ctx,
+            &actor,
+            query.open.unwrap_or(true),
+            Lang::from_headers(&headers),
+        )
+        .await?,
     ))
 }
 

@@ -3,10 +3,25 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::db::{execute, query_all, stmt};
+use gpmall_platform::i18n::{Lang, Text, Tr};
 use gpmall_platform::identity::{Identity, OrgKind};
 use gpmall_platform::{ApiError, Ctx};
 use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
+
+/// A warning's message as stored: the locale text as JSON, so each reader sees it in their own
+/// language. Messages stored as plain text before are shown as they are.
+pub fn stored(text: &Text) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| text.key.to_string())
+}
+
+/// A stored message in `lang`.
+pub fn shown(stored: &str, lang: Lang) -> String {
+    match serde_json::from_str::<Text>(stored) {
+        Ok(text) => Tr::new(lang).render(&text),
+        Err(_) => stored.to_owned(),
+    }
+}
 
 pub struct Raise<'a> {
     pub rule: &'a str,
@@ -100,17 +115,19 @@ pub struct WarningView {
     pub subject_id: String,
     pub responsible_org_id: i64,
     pub due_on: Option<String>,
+    /// In the reader's language.
     pub message: String,
     pub state: String,
     pub created_at: DateTime<Utc>,
 }
 
 /// Warnings the caller's organization is responsible for or is the counterparty of; all for
-/// the operator and the regulator.
+/// the operator and the regulator. Messages are in `lang`.
 pub async fn list(
     ctx: &Ctx,
     actor: &Identity,
     only_open: bool,
+    lang: Lang,
 ) -> Result<Vec<WarningView>, ApiError> {
     let mut sql = String::from(
         "SELECT id, rule, subject_type, subject_id, responsible_org_id, due_on, message, state, created_at \
@@ -136,7 +153,7 @@ pub async fn list(
                 subject_id: r.try_get("", "subject_id")?,
                 responsible_org_id: r.try_get("", "responsible_org_id")?,
                 due_on: r.try_get("", "due_on")?,
-                message: r.try_get("", "message")?,
+                message: shown(&r.try_get::<String>("", "message")?, lang),
                 state: r.try_get("", "state")?,
                 created_at: r.try_get("", "created_at")?,
             })

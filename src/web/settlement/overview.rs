@@ -107,7 +107,7 @@ pub async fn warnings(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResul
         .map(|q| q.0)
         .unwrap_or_default();
     let show_resolved = matches!(query.resolved.trim(), "1" | "true" | "yes" | "on");
-    let found = warnings::list(&ctx, user, !show_resolved)
+    let found = warnings::list(&ctx, user, !show_resolved, page.tr.lang())
         .await
         .or_fail(&page)?;
     let rows = found

@@ -1,6 +1,7 @@
 //! Scans that warn before and after a payment falls due, and when a contract is not signed in time.
 
 use gpmall_platform::db::{query_all, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::{ApiError, Ctx, Money};
 
 use crate::service::warnings::{self, Raise};
@@ -48,14 +49,21 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
             let days = (today - due_on).num_days();
             (
                 "payment_overdue",
-                format!(
-                    "contract {contract_no} instalment {seq}: {payable} overdue by {days} days; interest so far {interest}"
-                ),
+                Text::new("warning.msg.payment_overdue")
+                    .arg("contract", &contract_no)
+                    .arg("seq", seq)
+                    .money("amount", payable)
+                    .arg("days", days)
+                    .money("interest", interest),
             )
         } else {
             (
                 "payment_due_soon",
-                format!("contract {contract_no} instalment {seq}: {payable} due on {due_on}"),
+                Text::new("warning.msg.payment_due_soon")
+                    .arg("contract", &contract_no)
+                    .arg("seq", seq)
+                    .money("amount", payable)
+                    .arg("due_on", due_on),
             )
         };
         warnings::raise(
@@ -67,7 +75,7 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
                 responsible_org_id: row.try_get("", "purchaser_org_id")?,
                 counterparty_org_id: Some(row.try_get("", "supplier_id")?),
                 due_on: Some(due_on),
-                message,
+                message: warnings::stored(&message),
             },
             now,
         )
@@ -133,9 +141,11 @@ pub async fn scan_signing_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
                     responsible_org_id: row.try_get("", "purchaser_org_id")?,
                     counterparty_org_id: row.try_get("", "winner_supplier_id")?,
                     due_on: Some(deadline),
-                    message: format!(
-                        "procedure {}: the award notice was given on {award}; the contract was due to be signed by {deadline}",
-                        row.try_get::<String>("", "procedure_no")?
+                    message: warnings::stored(
+                        &Text::new("warning.msg.signing_overdue")
+                            .arg("procedure", row.try_get::<String>("", "procedure_no")?)
+                            .arg("award", award)
+                            .arg("deadline", deadline),
                     ),
                 },
                 now,

@@ -2,6 +2,7 @@
 
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx};
 use sea_orm::{ConnectionTrait, TransactionTrait};
@@ -103,9 +104,10 @@ pub async fn scan_publication_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
                 responsible_org_id: row.try_get("", "purchaser_org_id")?,
                 counterparty_org_id: Some(row.try_get("", "supplier_id")?),
                 due_on: Some(publish_by),
-                message: format!(
-                    "contract {} was due for publication by {publish_by}",
-                    row.try_get::<String>("", "contract_no")?
+                message: warnings::stored(
+                    &Text::new("warning.msg.publication_overdue")
+                        .arg("contract", row.try_get::<String>("", "contract_no")?)
+                        .arg("publish_by", publish_by),
                 ),
             },
             now,
@@ -147,15 +149,22 @@ pub async fn scan_publication_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
                 )
                 .await?;
             } else {
-                warnings::raise(&ctx.db, Raise {
-                    rule: "calendar_year_missing",
-                    subject_type: "calendar_year",
-                    subject_id: subject,
-                    responsible_org_id: operator_id,
-                    counterparty_org_id: None,
-                    due_on: None,
-                    message: format!("deadlines in {year} were computed on weekends only; load the official {year} calendar"),
-                }, now).await?;
+                warnings::raise(
+                    &ctx.db,
+                    Raise {
+                        rule: "calendar_year_missing",
+                        subject_type: "calendar_year",
+                        subject_id: subject,
+                        responsible_org_id: operator_id,
+                        counterparty_org_id: None,
+                        due_on: None,
+                        message: warnings::stored(
+                            &Text::new("warning.msg.calendar_missing").arg("year", year),
+                        ),
+                    },
+                    now,
+                )
+                .await?;
             }
         }
     }
