@@ -6,7 +6,6 @@
 //! Every change runs in one transaction, is guarded by its expected status in SQL, and is
 //! audited. Overdue refunds and provisional deadlines raise warnings in the one warnings store.
 
-use gpmall_platform::text::clean_name;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,8 +13,10 @@ use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::calendar::WorkingCalendar;
 use gpmall_platform::dates::{self, Field};
 use gpmall_platform::db::{execute, query_all, query_one, stmt};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
+use gpmall_platform::text::clean_name;
 use gpmall_platform::{ApiError, Ctx, Money};
 use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, QueryResult, TransactionTrait, Value};
@@ -26,10 +27,11 @@ use super::rates::{RateKind, rate_on};
 use super::warnings::{self, Raise};
 use crate::domain::deposits::{
     AboveCap, DepositEvent, DepositForm, DepositKind, DepositRules, DepositStatus, ProcedureEvent,
-    ProcedureStatus, RefundTrigger, TransitionError, deposit_transition, late_refund,
-    performance_refund_deadline, procedure_transition,
+    ProcedureStatus, RefundTrigger, deposit_transition, late_refund, performance_refund_deadline,
+    procedure_transition,
 };
 use crate::domain::terms::{LateInterest, PaymentTerms, PerformanceDepositTerms};
+use crate::error::{Guarded, SettlementError, changed_meanwhile};
 
 /// Warning rule: a deposit's refund deadline has passed and it is not refunded.
 pub const RULE_OVERDUE: &str = "deposit_refund_overdue";
@@ -241,10 +243,6 @@ fn opt_date_of(row: &QueryResult, column: &str) -> Result<Option<NaiveDate>, Api
     row.try_get::<Option<String>>("", column)?
         .map(|d| parse_date(&d))
         .transpose()
-}
-
-fn transition_conflict(error: TransitionError) -> ApiError {
-    ApiError::conflict("INVALID_TRANSITION", error.0)
 }
 
 fn above_cap(error: AboveCap, what: &str) -> ApiError {
@@ -642,17 +640,27 @@ async fn org_kind_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Option<Str
     Ok(row.map(|r| r.try_get("", "kind")).transpose()?)
 }
 
+/// The name of supplier `id`; refused when `id` names no supplier. `field` is the locale key of
+/// the field that named it.
 async fn require_supplier<C: ConnectionTrait>(
     conn: &C,
-    field: &str,
+    field: &'static str,
     id: i64,
-) -> Result<(), ApiError> {
-    if org_kind_of(conn, id).await?.as_deref() == Some("supplier") {
-        Ok(())
-    } else {
-        Err(ApiError::validation(format!(
-            "{field} {id} names no supplier"
-        )))
+) -> Result<String, ApiError> {
+    let row = query_one(
+        conn,
+        stmt(
+            conn.get_database_backend(),
+            "SELECT name FROM organizations WHERE id = ? AND kind = 'supplier'",
+            [id.into()],
+        ),
+    )
+    .await?;
+    match row {
+        Some(row) => Ok(row.try_get("", "name")?),
+        None => Err(ApiError::invalid(
+            Text::new("msg.deposit.no_supplier").key_arg("field", field),
+        )),
     }
 }
 
@@ -959,7 +967,7 @@ pub async fn record_deposit(
     RULES
         .check_bid_deposit(input.amount, procedure.budget)
         .map_err(|e| above_cap(e, "a bid/response deposit is at most 2% of the budget"))?;
-    require_supplier(&txn, "supplier_id", input.supplier_id).await?;
+    require_supplier(&txn, "field.supplier", input.supplier_id).await?;
     // Lock the procedure row while it is still registered, so an award notice recorded at the
     // same time either sees this deposit or is seen by it (a portable row lock).
     let still_open = execute(
@@ -972,10 +980,7 @@ pub async fn record_deposit(
     )
     .await?;
     if still_open != 1 {
-        return Err(ApiError::conflict(
-            "INVALID_TRANSITION",
-            "the procedure changed meanwhile; deposits are received before the award",
-        ));
+        return Err(changed_meanwhile(Guarded::Procedure));
     }
     let inserted = query_one(
         &txn,
@@ -1079,12 +1084,23 @@ pub async fn record_event(
             convert_winner_deposit,
             ..
         } => ProcedureEvent::ContractSigned {
-            winner_supplier_id: procedure.winner_supplier_id.unwrap_or_default(),
+            // Only an awarded procedure is signed, and it has its winner; a registered one is
+            // refused by the transition below whatever the winner.
+            winner_supplier_id: match (procedure.status, procedure.winner_supplier_id) {
+                (_, Some(winner)) => winner,
+                (ProcedureStatus::Awarded, None) => {
+                    return Err(ApiError::internal(format!(
+                        "procedure {} is awarded without a winner",
+                        procedure.id
+                    )));
+                }
+                (_, None) => 0,
+            },
             convert: *convert_winner_deposit,
         },
         EventInput::Terminated { .. } => ProcedureEvent::Terminated,
     };
-    let next = procedure_transition(procedure.status, event).map_err(transition_conflict)?;
+    let next = procedure_transition(procedure.status, event).map_err(SettlementError::from)?;
     if let Some(awarded) = procedure.award_notice_on {
         dates::not_before(EVENT_ON, on, awarded, "date.bound.award_notice")?;
     }
@@ -1121,10 +1137,7 @@ pub async fn record_event(
     )
     .await?;
     if changed != 1 {
-        return Err(ApiError::conflict(
-            "INVALID_TRANSITION",
-            "the procedure changed meanwhile; reload and try again",
-        ));
+        return Err(changed_meanwhile(Guarded::Procedure));
     }
 
     let deposits = load_deposits(
@@ -1153,25 +1166,26 @@ pub async fn record_event(
     let mut event_supplier = None;
     match event {
         ProcedureEvent::Withdrawal { supplier_id } => {
-            require_supplier(&txn, "supplier_id", supplier_id).await?;
+            let supplier = require_supplier(&txn, "field.supplier", supplier_id).await?;
             if withdrawn.contains(&Some(supplier_id)) {
-                return Err(transition_conflict(TransitionError(format!(
-                    "supplier {supplier_id} has already withdrawn"
-                ))));
+                return Err(ApiError::conflicting(
+                    "INVALID_TRANSITION",
+                    Text::new("msg.procedure.already_withdrawn").arg("supplier", supplier),
+                ));
             }
             event_supplier = Some(supplier_id);
         }
         ProcedureEvent::AwardNotice { winner_supplier_id } => {
-            require_supplier(&txn, "winner_supplier_id", winner_supplier_id).await?;
+            let winner = require_supplier(&txn, "field.winner", winner_supplier_id).await?;
             if withdrawn.contains(&Some(winner_supplier_id)) {
-                return Err(ApiError::validation(format!(
-                    "winner_supplier_id {winner_supplier_id} withdrew from this procedure"
-                )));
+                return Err(ApiError::invalid(
+                    Text::new("msg.procedure.winner_withdrew").arg("supplier", &winner),
+                ));
             }
             if procedure.deposit_required && !holds(winner_supplier_id) {
-                return Err(ApiError::validation(format!(
-                    "winner_supplier_id {winner_supplier_id} has no deposit held on this procedure; record its deposit first"
-                )));
+                return Err(ApiError::invalid(
+                    Text::new("msg.procedure.winner_without_deposit").arg("supplier", &winner),
+                ));
             }
             event_supplier = Some(winner_supplier_id);
         }
@@ -1199,7 +1213,7 @@ pub async fn record_event(
             )));
         }
         let status = deposit_transition(deposit.kind, deposit.status, effect)
-            .map_err(transition_conflict)?;
+            .map_err(SettlementError::from)?;
         let changed = match effect {
             DepositEvent::Triggered(trigger) => {
                 let deadline = RULES.bid_refund_deadline(&calendar, on)?;
@@ -1254,10 +1268,7 @@ pub async fn record_event(
             DepositEvent::Refunded | DepositEvent::Forfeited => 0,
         };
         if changed != 1 {
-            return Err(ApiError::conflict(
-                "INVALID_TRANSITION",
-                "a deposit of this procedure changed meanwhile; reload and try again",
-            ));
+            return Err(changed_meanwhile(Guarded::Deposit));
         }
     }
 
@@ -1368,7 +1379,7 @@ pub async fn refund(
         &[Role::Buyer, Role::Finance],
     )?;
     let next = deposit_transition(deposit.kind, deposit.status, DepositEvent::Refunded)
-        .map_err(transition_conflict)?;
+        .map_err(SettlementError::from)?;
     let (Some(due), Some(trigger_on)) = (deposit.refund_due_on, deposit.trigger_on) else {
         return Err(ApiError::internal("a deposit due back has no deadline"));
     };
@@ -1397,22 +1408,20 @@ pub async fn refund(
         stmt(
             backend,
             "UPDATE deposits SET status = ?, refunded_on = ?, refund_amount_fen = amount_fen, interest_fen = ?, \
-             supplier_caused_delay = ? WHERE id = ? AND status = 'refund_due'",
+             supplier_caused_delay = ? WHERE id = ? AND status = ?",
             [
                 next.as_str().into(),
                 input.refunded_on.to_string().into(),
                 late.interest.fen().into(),
                 input.supplier_caused_delay.into(),
                 id.into(),
+                deposit.status.as_str().into(),
             ],
         ),
     )
     .await?;
     if changed != 1 {
-        return Err(ApiError::conflict(
-            "INVALID_TRANSITION",
-            "the deposit was refunded meanwhile; reload",
-        ));
+        return Err(changed_meanwhile(Guarded::Deposit));
     }
     for rule in [RULE_OVERDUE, RULE_CALENDAR] {
         warnings::resolve(&txn, rule, SUBJECT, &id.to_string(), now).await?;
@@ -1698,7 +1707,7 @@ pub async fn forfeit(
     }
     actor.require_any(&[Role::Buyer, Role::Finance])?;
     let next = deposit_transition(deposit.kind, deposit.status, DepositEvent::Forfeited)
-        .map_err(transition_conflict)?;
+        .map_err(SettlementError::from)?;
     if deposit.forfeiture_cases.is_empty() {
         return Err(ApiError::unprocessable(
             "FORFEITURE_CASE_NOT_AGREED",
@@ -1739,10 +1748,7 @@ pub async fn forfeit(
     )
     .await?;
     if changed != 1 {
-        return Err(ApiError::conflict(
-            "INVALID_TRANSITION",
-            "the deposit changed meanwhile; reload",
-        ));
+        return Err(changed_meanwhile(Guarded::Deposit));
     }
     audit::record(
         &txn,
@@ -1788,25 +1794,33 @@ async fn trigger_accepted_performance_deposits<C: ConnectionTrait>(
         let id: i64 = row.try_get("", "id")?;
         let days: i32 = row.try_get("", "refund_days_after_acceptance")?;
         let accepted_on = date_of(row, "accepted_on")?;
-        deposit_transition(
+        let from = DepositStatus::Held;
+        let trigger = RefundTrigger::ContractAccepted;
+        let next = deposit_transition(
             DepositKind::Performance,
-            DepositStatus::Held,
-            DepositEvent::Triggered(RefundTrigger::ContractAccepted),
+            from,
+            DepositEvent::Triggered(trigger),
         )
         .map_err(ApiError::internal)?;
-        let due = performance_refund_deadline(accepted_on, days.max(0) as u32)
+        let days = u32::try_from(days).map_err(|_| {
+            ApiError::internal(format!("deposit {id}: refund days after acceptance {days}"))
+        })?;
+        let due = performance_refund_deadline(accepted_on, days)
             .ok_or_else(|| ApiError::internal("refund deadline out of range"))?;
         let changed = execute(
             conn,
             stmt(
                 backend,
-                "UPDATE deposits SET status = 'refund_due', refund_trigger = 'contract_accepted', trigger_on = ?, \
-                 refund_due_on = ?, refund_due_provisional = ? WHERE id = ? AND status = 'held'",
+                "UPDATE deposits SET status = ?, refund_trigger = ?, trigger_on = ?, \
+                 refund_due_on = ?, refund_due_provisional = ? WHERE id = ? AND status = ?",
                 [
+                    next.as_str().into(),
+                    trigger.as_str().into(),
                     accepted_on.to_string().into(),
                     due.to_string().into(),
                     false.into(),
                     id.into(),
+                    from.as_str().into(),
                 ],
             ),
         )
@@ -1820,11 +1834,9 @@ async fn trigger_accepted_performance_deposits<C: ConnectionTrait>(
                     action: "deposit.refund_triggered",
                     subject_type: SUBJECT,
                     subject_id: id.to_string(),
-                    before: Some(json!({"status": "held"})),
-                    after: Some(
-                        json!({"status": "refund_due", "refund_trigger": "contract_accepted",
-                        "trigger_on": accepted_on, "refund_due_on": due}),
-                    ),
+                    before: Some(json!({"status": from})),
+                    after: Some(json!({"status": next, "refund_trigger": trigger,
+                        "trigger_on": accepted_on, "refund_due_on": due})),
                 },
                 now,
             )

@@ -21,6 +21,7 @@ use crate::domain::guarantee::{
     self, Algorithm, CoverRefusal, DepositNeed, DepositPurpose, EXPIRY_WARNING_DAYS, IssuerKind,
     IssuerPublicKey, LetterContent, LetterEvent, LetterFacts, LetterKind, LetterStatus, Validity,
 };
+use crate::error::{Guarded, SettlementError};
 
 /// The demo bank: signs with SM2 (its private key is `demo/issuers/ccb-jiangbei.sm2.key.pem`).
 pub const DEMO_SM2_ISSUER: &str = "中国建设银行重庆江北支行";
@@ -39,15 +40,12 @@ fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
 }
 
 fn transition_error(e: guarantee::TransitionError) -> ApiError {
-    ApiError::conflict("INVALID_TRANSITION", e.to_string())
+    SettlementError::from(e).into()
 }
 
 /// A concurrent change won the guarded update.
 fn changed_meanwhile() -> ApiError {
-    ApiError::conflict(
-        "INVALID_TRANSITION",
-        "the letter's status changed meanwhile; reload it and try again",
-    )
+    crate::error::changed_meanwhile(Guarded::Letter)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -341,7 +339,8 @@ fn letter_view(row: &QueryResult, today: NaiveDate) -> Result<LetterView, ApiErr
     let algorithm: String = row.try_get("", "algorithm")?;
     let kind: String = row.try_get("", "kind")?;
     let status: String = row.try_get("", "status")?;
-    let status = LetterStatus::parse(&status).ok_or_else(|| ApiError::internal("letter status"))?;
+    let status = LetterStatus::parse(&status)
+        .ok_or_else(|| ApiError::internal(format!("unknown letter status {status}")))?;
     let valid_from = parse_date(&row.try_get::<String>("", "valid_from")?)?;
     let valid_until = parse_date(&row.try_get::<String>("", "valid_until")?)?;
     let validity = Validity {
@@ -353,7 +352,7 @@ fn letter_view(row: &QueryResult, today: NaiveDate) -> Result<LetterView, ApiErr
             amount: Money::from_fen(fen),
             reason: row
                 .try_get::<Option<String>>("", "claim_reason")?
-                .unwrap_or_default(),
+                .ok_or_else(|| ApiError::internal("claim without a reason"))?,
             claimed_on: optional_date(row, "claimed_on")?
                 .ok_or_else(|| ApiError::internal("claim without a date"))?,
             result_on: optional_date(row, "claim_result_on")?,
