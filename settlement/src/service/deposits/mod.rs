@@ -25,7 +25,9 @@ mod views;
 
 pub use events::record_event;
 pub use forfeit::forfeit;
-pub use performance::record_performance_deposit;
+pub use performance::{
+    AgreedDeposit, PerformanceDepositPage, performance_deposit_page, record_performance_deposit,
+};
 pub use procedures::register_procedure;
 pub use record::record_deposit;
 pub use refund::refund;

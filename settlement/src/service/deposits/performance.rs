@@ -12,14 +12,17 @@ use gpmall_platform::{ApiError, Ctx, Money};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait, Value};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::rows::{above_cap, clean_reference, date_of, form_names, load_deposit, parse_form};
+use super::rows::{
+    above_cap, clean_reference, date_of, form_names, load_deposit, load_deposits, parse_form,
+};
 use super::types::{DepositView, NewPerformanceDeposit};
 use super::views::{BenchmarkRates, deposit_view};
 use super::{RECEIVED_ON, RULES, SUBJECT};
 use crate::domain::deposits::{
-    DepositEvent, DepositForm, DepositKind, DepositStatus, RefundTrigger, deposit_transition,
+    DepositEvent, DepositForm, DepositKind, DepositStatus, RefundTrigger, cap, deposit_transition,
     performance_refund_deadline,
 };
 use crate::domain::terms::{LateInterest, PaymentTerms, PerformanceDepositTerms};
@@ -76,6 +79,14 @@ pub(super) async fn load_contract<C: ConnectionTrait>(
             .map_err(ApiError::internal)?,
         signed_on: date_of(&row, "signed_on")?,
     })
+}
+
+/// Whether `actor` records the performance deposits of `contract`: its purchaser's buyer or
+/// finance officer.
+pub(super) fn may_record(actor: &Identity, contract: &ContractFacts) -> bool {
+    actor.org_kind == OrgKind::Purchaser
+        && actor.org_id == contract.purchaser_org_id
+        && (actor.has_role(Role::Buyer) || actor.has_role(Role::Finance))
 }
 
 /// The checks that need no contract: a positive amount, at most 365 refund days, a sensible
@@ -363,4 +374,86 @@ pub(super) async fn trigger_accepted_performance_deposits<C: ConnectionTrait>(
         }
     }
     Ok(triggered)
+}
+
+/// The performance deposit a contract's clause requires.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AgreedDeposit {
+    /// The share of the contract amount, in percent.
+    #[schema(value_type = String)]
+    pub share_percent: Decimal,
+    /// The amount the supplier lodges.
+    pub amount: Money,
+    pub forms: Vec<DepositForm>,
+    /// Refunded within this many days after acceptance.
+    pub refund_days_after_acceptance: u32,
+}
+
+/// What the contract's performance deposit page shows: the deposit the contract requires, the
+/// one recorded, and whether the caller may record it.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PerformanceDepositPage {
+    pub contract_id: i64,
+    pub contract_no: String,
+    pub contract_amount: Money,
+    /// The most a performance deposit may be: 10% of the contract amount.
+    pub cap: Money,
+    /// The contract's performance deposit clause, when it has one.
+    pub clause: Option<AgreedDeposit>,
+    /// The performance deposit recorded for the contract.
+    pub deposit: Option<DepositView>,
+    pub terminated: bool,
+    /// The caller (the purchaser's buyer or finance officer) may record it now.
+    pub may_record: bool,
+}
+
+/// The contract's performance deposit as its parties and supervision see it.
+pub async fn performance_deposit_page(
+    ctx: &Ctx,
+    actor: &Identity,
+    contract_id: i64,
+) -> Result<PerformanceDepositPage, ApiError> {
+    super::refund::refresh(ctx).await?;
+    let contract = load_contract(&ctx.db, actor, contract_id).await?;
+    let deposit = match load_deposits(
+        &ctx.db,
+        "d.contract_id = ? AND d.kind = 'performance'",
+        vec![contract.id.into()],
+    )
+    .await?
+    .into_iter()
+    .next()
+    {
+        Some(row) => Some(
+            deposit_view(
+                &ctx.db,
+                &mut BenchmarkRates::default(),
+                row,
+                ctx.clock.today(),
+            )
+            .await?,
+        ),
+        None => None,
+    };
+    let clause = contract
+        .terms
+        .performance_deposit
+        .as_ref()
+        .map(|clause| AgreedDeposit {
+            share_percent: clause.share_percent.normalize(),
+            amount: clause.amount_for(contract.amount),
+            forms: clause.forms.clone(),
+            refund_days_after_acceptance: clause.refund_days_after_acceptance,
+        });
+    let may_record = deposit.is_none() && !contract.terminated && may_record(actor, &contract);
+    Ok(PerformanceDepositPage {
+        contract_id: contract.id,
+        contract_no: contract.contract_no,
+        contract_amount: contract.amount,
+        cap: cap(contract.amount, RULES.performance_cap_percent),
+        clause,
+        deposit,
+        terminated: contract.terminated,
+        may_record,
+    })
 }

@@ -21,7 +21,7 @@ pub use letters::{ClaimView, LetterView, NewLetter, get, list};
 pub use lifecycle::{
     ClaimInput, ClaimResultInput, ReleaseInput, claim, record_claim_result, release,
 };
-pub use register::{register_letter, register_page};
+pub use register::{RegisterPage, register_letter, register_page};
 pub use scan::{GuaranteeScan, scan_guarantee_warnings};
 
 /// The demo bank: signs with SM2 (its private key is `demo/issuers/ccb-jiangbei.sm2.key.pem`).
