@@ -133,23 +133,13 @@ fn refund_terms(
     }
 }
 
-/// The contract's purchaser records the performance deposit it received: at most 10% of the
-/// contract, refunded a number of days after the contract's acceptance.
-#[tracing::instrument(skip_all, fields(contract_id = contract_id))]
-pub async fn record_performance_deposit(
-    ctx: &Ctx,
+/// The caller is the contract's purchaser (buyer or finance officer), the contract is not
+/// terminated, and the deposit was received no earlier than the award window.
+fn check_contract(
     actor: &Identity,
-    contract_id: i64,
-    input: NewPerformanceDeposit,
-) -> Result<DepositView, ApiError> {
-    let form = parse_form(&input.form)?;
-    let reference = clean_reference(input.reference.clone())?;
-    let today = ctx.clock.today();
-    dates::happened(RECEIVED_ON, input.received_on, today)?;
-    check_input(&input)?;
-    let now = ctx.clock.now();
-    let txn = ctx.db.begin().await?;
-    let contract = load_contract(&txn, actor, contract_id).await?;
+    contract: &ContractFacts,
+    received_on: NaiveDate,
+) -> Result<(), ApiError> {
     if !(actor.org_kind == OrgKind::Purchaser && actor.org_id == contract.purchaser_org_id) {
         return Err(ApiError::refused(Text::new(
             "msg.deposit.performance_keeper",
@@ -170,10 +160,30 @@ pub async fn record_performance_deposit(
         .unwrap_or(dates::EARLIEST);
     dates::not_before(
         RECEIVED_ON,
-        input.received_on,
+        received_on,
         earliest,
         "date.bound.award_window",
-    )?;
+    )
+}
+
+/// The contract's purchaser records the performance deposit it received: at most 10% of the
+/// contract, refunded a number of days after the contract's acceptance.
+#[tracing::instrument(skip_all, fields(contract_id = contract_id))]
+pub async fn record_performance_deposit(
+    ctx: &Ctx,
+    actor: &Identity,
+    contract_id: i64,
+    input: NewPerformanceDeposit,
+) -> Result<DepositView, ApiError> {
+    let form = parse_form(&input.form)?;
+    let reference = clean_reference(input.reference.clone())?;
+    let today = ctx.clock.today();
+    dates::happened(RECEIVED_ON, input.received_on, today)?;
+    check_input(&input)?;
+    let now = ctx.clock.now();
+    let txn = ctx.db.begin().await?;
+    let contract = load_contract(&txn, actor, contract_id).await?;
+    check_contract(actor, &contract, input.received_on)?;
     let (refund_days, late_interest) = refund_terms(&contract, &input, form)?;
     let inserted = query_one(
         &txn,
