@@ -6,6 +6,9 @@ use axum::http::StatusCode;
 use gpmall_platform::i18n::Text;
 use gpmall_platform::{ApiError, Money};
 
+use crate::domain::deposits::{DepositRefusal, ProcedureRefusal};
+use crate::domain::guarantee;
+
 /// What a settlement use case can refuse.
 #[derive(Debug, thiserror::Error)]
 pub enum SettlementError {
@@ -21,6 +24,19 @@ pub enum SettlementError {
     /// The deposit does not exist, or the caller may not see it.
     #[error("deposit not found")]
     DepositNotFound,
+    /// The deposit's status does not allow the event.
+    #[error(transparent)]
+    DepositRefused(#[from] DepositRefusal),
+    /// The procedure's status does not allow the event.
+    #[error(transparent)]
+    ProcedureRefused(#[from] ProcedureRefusal),
+    /// The guarantee letter's status (or validity) does not allow the event.
+    #[error(transparent)]
+    LetterRefused(#[from] guarantee::TransitionError),
+    /// A guarded change found the deposit, procedure or letter no longer in the status it was
+    /// read in: someone else changed it meanwhile.
+    #[error("{what} changed meanwhile")]
+    ChangedMeanwhile { what: Guarded },
 
     // --- passed through
     /// An error the platform already phrased (role checks, dates, text, idempotency).
@@ -28,6 +44,29 @@ pub enum SettlementError {
     Api(#[from] ApiError),
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
+}
+
+/// What a guarded change of deposits and guarantee letters was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guarded {
+    Deposit,
+    Procedure,
+    Letter,
+}
+
+impl std::fmt::Display for Guarded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Guarded::Deposit => "the deposit",
+            Guarded::Procedure => "the procedure",
+            Guarded::Letter => "the guarantee letter",
+        })
+    }
+}
+
+/// The 409 of a guarded change that found its row changed meanwhile.
+pub fn changed_meanwhile(what: Guarded) -> ApiError {
+    SettlementError::ChangedMeanwhile { what }.into()
 }
 
 pub type SettlementResult<T> = Result<T, SettlementError>;
@@ -48,6 +87,23 @@ impl From<SettlementError> for ApiError {
                     .money("outstanding", outstanding),
             ),
             E::DepositNotFound => ApiError::not_found("deposit"),
+            E::DepositRefused(refusal) => {
+                ApiError::conflicting("INVALID_TRANSITION", refusal.text())
+            }
+            E::ProcedureRefused(refusal) => {
+                ApiError::conflicting("INVALID_TRANSITION", refusal.text())
+            }
+            E::LetterRefused(refusal) => {
+                ApiError::conflicting("INVALID_TRANSITION", refusal.text())
+            }
+            E::ChangedMeanwhile { what } => ApiError::conflicting(
+                "INVALID_TRANSITION",
+                Text::new(match what {
+                    Guarded::Deposit => "msg.deposit.changed_meanwhile",
+                    Guarded::Procedure => "msg.procedure.changed_meanwhile",
+                    Guarded::Letter => "msg.guarantee.changed_meanwhile",
+                }),
+            ),
             E::Api(error) => error,
             E::Database(error) => error.into(),
         }

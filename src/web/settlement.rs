@@ -52,6 +52,10 @@ pub fn router() -> axum::Router<Ctx> {
         .route("/deposits", get(deposits::deposits))
         .route("/deposits/{id}/forfeit", post(deposits::forfeit))
         .route(
+            "/contracts/{id}/performance-deposit",
+            get(deposits::performance_deposit).post(deposits::record_performance_deposit),
+        )
+        .route(
             "/guarantees",
             get(deposits::guarantees).post(deposits::register_letter),
         )

@@ -139,7 +139,7 @@ async fn a_bid_deposit_is_at_most_two_percent_of_the_budget() {
         r.body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("20000.00"),
+            .contains("¥20,000.00"),
         "{}",
         r.body
     );
@@ -219,15 +219,24 @@ async fn cash_is_refused_and_the_deposit_is_the_procedures_amount() {
     let r = pay_deposit(&app, &buyer, id, supplier, "20000.00", "cash", "2026-03-02").await;
     r.assert_error(StatusCode::BAD_REQUEST, "DEPOSIT_FORM_NOT_ALLOWED");
     let message = r.body["error"]["message"].as_str().unwrap();
-    assert!(message.starts_with("cash is not accepted"), "{message}");
-    for form in [
-        "bank_transfer",
-        "cheque",
-        "draft",
-        "promissory_note",
-        "guarantee_letter",
+    assert!(message.starts_with("Cash is not accepted"), "{message}");
+    // The message names the forms in words; the details list their codes.
+    for (form, name) in [
+        ("bank_transfer", "Bank transfer"),
+        ("cheque", "Cheque"),
+        ("draft", "Draft"),
+        ("promissory_note", "Promissory note"),
+        ("guarantee_letter", "Guarantee letter"),
     ] {
-        assert!(message.contains(form), "{message}");
+        assert!(message.contains(name), "{message}");
+        assert!(
+            r.body["error"]["details"]["allowed"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(form)),
+            "{}",
+            r.body
+        );
     }
     pay_deposit(
         &app,
@@ -973,7 +982,7 @@ async fn a_performance_deposit_is_at_most_ten_percent_and_comes_back_after_accep
         r.body["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("80000.00")
+            .contains("¥80,000.00")
     );
     app.post(&path, Some(&buyer), &body("80000.00", "cash"))
         .await
@@ -1087,4 +1096,107 @@ async fn the_deposit_api_is_documented() {
         !forms.as_array().unwrap().contains(&json!("cash")),
         "{forms}"
     );
+}
+
+/// A request in Chinese, as a Chinese browser or client sends it.
+async fn post_in_chinese(app: &TestApp, token: &str, path: &str, body: &Value) -> TestResponse {
+    app.request(
+        Method::POST,
+        path,
+        Some(token),
+        Some(body),
+        &[("accept-language", "zh-CN")],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn refusals_are_in_the_readers_language_with_names_not_ids() {
+    let app = TestApp::spawn().await;
+    let (id, suppliers) = procedure_with_deposits(&app, &["supplier1"]).await;
+    let buyer = app.login("buyer1").await;
+    let supplier_name = gpmall::demo_data::suppliers()[0].name;
+    let message = |r: &TestResponse| r.body["error"]["message"].as_str().unwrap().to_owned();
+
+    // Above the cap: the cap and the budget in yuan with separators.
+    let r = post_in_chinese(
+        &app,
+        &buyer,
+        "/api/v1/procedures",
+        &json!({"procedure_no": "ZH-1", "name": "办公家具采购", "budget": "1000000.00",
+                "deposit_required": true, "deposit_amount": "20001.00"}),
+    )
+    .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "DEPOSIT_ABOVE_CAP");
+    assert_eq!(
+        message(&r),
+        "投标保证金不得超过采购项目预算金额 ¥1,000,000.00 的 2%，即 ¥20,000.00；¥20,001.00 超过了该限额。"
+    );
+    // Cash: refused, the forms named in Chinese.
+    let r = post_in_chinese(
+        &app,
+        &buyer,
+        &format!("/api/v1/procedures/{id}/deposits"),
+        &json!({"supplier_id": suppliers[0], "amount": "20000.00", "form": "cash",
+                "received_on": "2026-03-02"}),
+    )
+    .await;
+    r.assert_error(StatusCode::BAD_REQUEST, "DEPOSIT_FORM_NOT_ALLOWED");
+    assert!(message(&r).starts_with("不接受现金"), "{}", message(&r));
+    assert!(
+        message(&r).contains("银行转账；支票；汇票；本票；保函"),
+        "{}",
+        message(&r)
+    );
+    // The same supplier's deposit twice: named by its name, not its id.
+    let r = post_in_chinese(
+        &app,
+        &buyer,
+        &format!("/api/v1/procedures/{id}/deposits"),
+        &json!({"supplier_id": suppliers[0], "amount": "20000.00", "form": "cheque",
+                "received_on": "2026-03-02"}),
+    )
+    .await;
+    r.assert_error(StatusCode::CONFLICT, "DEPOSIT_EXISTS");
+    assert_eq!(
+        message(&r),
+        format!("{supplier_name}在采购项目 CQJB-2026-001 的保证金已经登记。")
+    );
+    // A refund before any trigger: the transition's refusal says what to do first.
+    let deposit = app
+        .scalar(&format!(
+            "SELECT id FROM deposits WHERE procedure_id = {id}"
+        ))
+        .await;
+    let r = post_in_chinese(
+        &app,
+        &buyer,
+        &format!("/api/v1/deposits/{deposit}/refund"),
+        &json!({"refunded_on": "2026-03-02"}),
+    )
+    .await;
+    r.assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    assert_eq!(
+        message(&r),
+        "该保证金尚无退还事由，请先登记撤回投标、中标通知、合同签订或采购终止。"
+    );
+    // Signing before the award notice: the procedure's transition refuses it.
+    let r = post_in_chinese(
+        &app,
+        &buyer,
+        &format!("/api/v1/procedures/{id}/events"),
+        &json!({"event": "contract_signed", "on": "2026-03-02"}),
+    )
+    .await;
+    r.assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    assert_eq!(message(&r), "合同应在中标通知之后签订，请先登记中标通知。");
+    // Without Accept-Language the API answers in English.
+    let r = app
+        .post(
+            &format!("/api/v1/deposits/{deposit}/refund"),
+            Some(&buyer),
+            &json!({"refunded_on": "2026-03-02"}),
+        )
+        .await;
+    assert!(message(&r).starts_with("The deposit has no refund trigger yet"));
 }

@@ -565,6 +565,21 @@ async fn release_ends_the_letter_and_resolves_its_warning() {
     )
     .await
     .assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    // The refusal says why, in the reader's language, from the one transition function.
+    let r = app
+        .request(
+            axum::http::Method::POST,
+            &format!("{LETTERS}/{id}/claim"),
+            Some(&p.buyer),
+            Some(&json!({"amount": "1.00", "reason": "未履约"})),
+            &[("accept-language", "zh-CN")],
+        )
+        .await;
+    r.assert_error(StatusCode::CONFLICT, "INVALID_TRANSITION");
+    assert_eq!(
+        r.body["error"]["message"],
+        "该保函状态为“已解除”，已经终结，不能索赔。"
+    );
     // A release needs no body at all.
     let other = registered(&app, &p, "JB-2026-0031", "2026-09-30").await;
     let r = app

@@ -706,24 +706,47 @@ async fn a_supplier_registers_a_signed_guarantee_letter_on_the_page() {
 
     let mut supplier = Browser::signed_in(&app, "supplier1").await;
     let page = supplier.get("/guarantees").await;
+    // The hint names the supplier and its credit code, never its internal number.
+    let me = &gpmall::demo_data::suppliers()[0];
     page.assert_status(StatusCode::OK)
         .assert_shows("暂无保函")
-        .assert_shows(&format!("本单位编号：{supplier_org}"));
+        .assert_shows(&format!(
+            "保函的申请人须为本单位：{}，统一社会信用代码 {}。",
+            me.name, me.credit_code
+        ))
+        .assert_lacks("本单位编号");
+    assert!(!page.text.contains(&format!("：{supplier_org}。")));
     let csrf = page.field("csrf");
-    supplier
+    // A refused letter comes back at the page's own address, with what was pasted.
+    let refused = supplier
         .post("/guarantees", &[("csrf", &csrf), ("letter", "{not json")])
+        .await;
+    refused
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("不是有效的 JSON")
+        .assert_shows("{not json</textarea>");
+    assert!(
+        refused.address.starts_with("/guarantees?retry="),
+        "{}",
+        refused.address
+    );
+    supplier
+        .get(&refused.address)
         .await
         .assert_status(StatusCode::BAD_REQUEST)
         .assert_shows("不是有效的 JSON");
-    supplier
+    let refused = supplier
         .post(
             "/guarantees",
             &[("csrf", &csrf), ("letter", &tampered.to_string())],
         )
-        .await
+        .await;
+    refused
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
         .assert_shows("data-code=\"SIGNATURE_INVALID\"")
-        .assert_shows("保函内容或签名与出具机构公钥不符");
+        .assert_shows("保函内容或签名与出具机构公钥不符")
+        .assert_shows("保函内容或签名与出具机构登记的 SM2 公钥不符");
+    assert!(refused.address.starts_with("/guarantees?retry="));
     supplier
         .submit("/guarantees", &[("csrf", &csrf), ("letter", &json_text)])
         .await
@@ -770,6 +793,7 @@ async fn settlement_pages_need_a_login() {
         "/operator/calendar",
         "/deposits",
         "/guarantees",
+        "/contracts/1/performance-deposit",
     ] {
         let page = browser.get(path).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
@@ -836,19 +860,34 @@ async fn deposit_clause_forfeiture_documents_and_disputes_through_the_pages() {
             "SELECT id FROM deposits WHERE contract_id = {cid}"
         ))
         .await;
-    buyer
+    let refused = buyer
         .post(
             &format!("/deposits/{deposit_id}/forfeit"),
             &[
                 ("csrf", &csrf),
                 ("case", "态度不好"),
                 ("occurred_on", "2026-03-02"),
-                ("notes", ""),
+                ("notes", "未按时交货"),
             ],
         )
+        .await;
+    refused
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_shows("“态度不好”不属于合同约定的不予退还情形")
+        .assert_shows("逾期交货超过 15 日")
+        // The form is open again with the note as typed.
+        .assert_shows("<details class=\"forfeit\" open>")
+        .assert_shows("未按时交货</textarea>");
+    assert!(
+        refused.address.starts_with("/deposits?retry="),
+        "{}",
+        refused.address
+    );
+    buyer
+        .get(&refused.address)
         .await
         .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
-        .assert_shows("逾期交货超过 15 日");
+        .assert_shows("“态度不好”不属于合同约定的不予退还情形");
     buyer
         .submit(
             &format!("/deposits/{deposit_id}/forfeit"),
@@ -1076,4 +1115,127 @@ async fn the_contract_shows_its_parties_by_name_and_every_recorded_payment() {
     assert_eq!(api.body["payments"][0]["voucher_no"], "GK-2026-0042");
     assert_eq!(api.body["payments"][0]["amount"], "3000.00");
     assert_eq!(api.body["payments"][0]["instalment_seq"], 1);
+}
+
+#[tokio::test]
+async fn the_purchaser_records_the_performance_deposit_a_contract_requires_on_its_page() {
+    let app = TestApp::spawn().await;
+    // The operator's default terms for the category require a 5% deposit by bank transfer.
+    let mut operator = Browser::signed_in(&app, "operator").await;
+    let csrf = operator.csrf().await;
+    operator
+        .submit(
+            "/operator/default-terms",
+            &[
+                ("csrf", csrf.as_str()),
+                ("category", "A02010105"),
+                ("days_after", "30"),
+                ("acceptance_period_days", "7"),
+                ("annual_percent", ""),
+                ("deposit_share_percent", "5"),
+                ("deposit_refund_days", "10"),
+                ("deposit_late_percent", ""),
+                ("deposit_form_bank_transfer", "1"),
+                ("deposit_form_guarantee_letter", "1"),
+                ("deposit_forfeiture_cases", "逾期交货超过 15 日"),
+            ],
+        )
+        .await;
+    let id = order(&app, "buyer1", "2000.00").await;
+    advance(&app, id, &[("supplier1", "confirm")]).await;
+    let cid = contract_of(&app, "buyer1").await["id"].as_i64().unwrap();
+    let page = format!("/contracts/{cid}/performance-deposit");
+
+    // The contract page links to its deposit page, which says what the contract requires.
+    let mut buyer = Browser::signed_in(&app, "buyer1").await;
+    buyer
+        .get(&format!("/contracts/{cid}"))
+        .await
+        .assert_shows(&format!("href=\"{page}\""))
+        .assert_shows("本合同的履约保证金");
+    let form = buyer.get(&page).await;
+    form.assert_status(StatusCode::OK)
+        .assert_shows("履约保证金")
+        .assert_shows("¥100.00")
+        .assert_shows("银行转账；保函")
+        .assert_shows("验收后 10 日内")
+        .assert_shows("name=\"amount\" inputmode=\"decimal\" value=\"100.00\"")
+        .assert_lacks("name=\"refund_days\"");
+    let csrf = form.field("csrf");
+
+    // A wrong amount is refused and shown again at the page's own address.
+    let refused = buyer
+        .post(
+            &page,
+            &[
+                ("csrf", &csrf),
+                ("amount", "150.00"),
+                ("form", "bank_transfer"),
+                ("received_on", "2026-03-02"),
+                ("reference", "HD-2026-0302"),
+            ],
+        )
+        .await;
+    refused
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("data-code=\"DEPOSIT_AMOUNT_MISMATCH\"")
+        .assert_shows("约定的履约保证金为 ¥100.00（合同金额 ¥2,000.00 的 5%），不是 ¥150.00")
+        .assert_shows("value=\"150.00\"")
+        .assert_shows("value=\"HD-2026-0302\"");
+    assert!(
+        refused.address.starts_with(&format!("{page}?retry=")),
+        "{}",
+        refused.address
+    );
+    buyer
+        .get(&refused.address)
+        .await
+        .assert_status(StatusCode::BAD_REQUEST)
+        .assert_shows("data-code=\"DEPOSIT_AMOUNT_MISMATCH\"");
+
+    // The supplier sees what is required but has no form: the purchaser records it.
+    Browser::signed_in(&app, "supplier1")
+        .await
+        .get(&page)
+        .await
+        .assert_status(StatusCode::OK)
+        .assert_shows("¥100.00")
+        .assert_shows("尚未登记履约保证金")
+        .assert_lacks("name=\"amount\"");
+    // Another unit does not see the contract at all.
+    assert_eq!(
+        Browser::signed_in(&app, "buyer2")
+            .await
+            .get(&page)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The agreed amount is recorded; the page then shows the deposit instead of the form.
+    buyer
+        .submit(
+            &page,
+            &[
+                ("csrf", &csrf),
+                ("amount", "100.00"),
+                ("form", "bank_transfer"),
+                ("received_on", "2026-03-02"),
+                ("reference", "HD-2026-0302"),
+            ],
+        )
+        .await
+        .assert_shows("履约保证金已登记。")
+        .assert_shows("已登记的保证金")
+        .assert_shows("HD-2026-0302")
+        .assert_shows("收取中")
+        .assert_lacks("name=\"amount\"");
+    let token = app.login("buyer1").await;
+    let listed = app
+        .get("/api/v1/deposits?kind=performance", Some(&token))
+        .await;
+    listed.assert_status(StatusCode::OK);
+    assert_eq!(listed.body["items"][0]["contract_id"], cid);
+    assert_eq!(listed.body["items"][0]["amount"], "100.00");
+    assert_eq!(listed.body["items"][0]["reference"], "HD-2026-0302");
 }

@@ -13,6 +13,7 @@
 use chrono::{Days, NaiveDate};
 use gpmall_platform::Money;
 use gpmall_platform::calendar::{CalendarError, Deadline, WorkingCalendar};
+use gpmall_platform::i18n::Text;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -255,7 +256,8 @@ pub fn late_refund(
 // ---------------------------------------------------------------------------------------------
 // State machines
 
-/// An action the current status does not allow.
+/// A refusal phrased as free text (payment disputes use it; deposits and procedures refuse with
+/// [`DepositRefusal`] and [`ProcedureRefusal`], which name a locale message).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct TransitionError(pub String);
@@ -270,6 +272,8 @@ pub enum DepositKind {
 }
 
 impl DepositKind {
+    pub const ALL: [DepositKind; 2] = [DepositKind::Bid, DepositKind::Performance];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DepositKind::Bid => "bid",
@@ -302,6 +306,14 @@ pub enum DepositStatus {
 }
 
 impl DepositStatus {
+    pub const ALL: [DepositStatus; 5] = [
+        DepositStatus::Held,
+        DepositStatus::RefundDue,
+        DepositStatus::Refunded,
+        DepositStatus::Converted,
+        DepositStatus::Forfeited,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DepositStatus::Held => "held",
@@ -341,6 +353,14 @@ pub enum RefundTrigger {
 }
 
 impl RefundTrigger {
+    pub const ALL: [RefundTrigger; 5] = [
+        RefundTrigger::Withdrawal,
+        RefundTrigger::AwardNotice,
+        RefundTrigger::ContractSigned,
+        RefundTrigger::Terminated,
+        RefundTrigger::ContractAccepted,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             RefundTrigger::Withdrawal => "withdrawal",
@@ -374,13 +394,73 @@ pub enum DepositEvent {
     Forfeited,
 }
 
+impl DepositEvent {
+    /// Every event: each trigger, then conversion, refund and forfeiture.
+    pub const ALL: [DepositEvent; 8] = [
+        DepositEvent::Triggered(RefundTrigger::Withdrawal),
+        DepositEvent::Triggered(RefundTrigger::AwardNotice),
+        DepositEvent::Triggered(RefundTrigger::ContractSigned),
+        DepositEvent::Triggered(RefundTrigger::Terminated),
+        DepositEvent::Triggered(RefundTrigger::ContractAccepted),
+        DepositEvent::ConvertedToPerformance,
+        DepositEvent::Refunded,
+        DepositEvent::Forfeited,
+    ];
+}
+
+/// Why a deposit's status does not allow an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum DepositRefusal {
+    #[error(
+        "a bid deposit is not forfeited here; only a performance deposit, for a case agreed in its contract"
+    )]
+    BidNotForfeited,
+    #[error(
+        "the contract was accepted, so the performance deposit is due back; it can no longer be forfeited"
+    )]
+    AcceptedNotForfeited,
+    #[error(
+        "the deposit has no refund trigger yet; record the withdrawal, award notice, contract signing or termination first"
+    )]
+    NoTriggerYet,
+    #[error("a {} deposit is not refunded on {}", kind.as_str(), trigger.as_str())]
+    NotReleasedBy {
+        kind: DepositKind,
+        trigger: RefundTrigger,
+    },
+    #[error("only a bid deposit converts into a performance deposit")]
+    OnlyBidConverts,
+    #[error("the deposit is already {}", status.as_str())]
+    Already { status: DepositStatus },
+}
+
+impl DepositRefusal {
+    /// The message in the reader's language.
+    pub fn text(self) -> Text {
+        match self {
+            DepositRefusal::BidNotForfeited => Text::new("msg.deposit.bid_not_forfeited"),
+            DepositRefusal::AcceptedNotForfeited => Text::new("msg.deposit.accepted_not_forfeited"),
+            DepositRefusal::NoTriggerYet => Text::new("msg.deposit.no_trigger"),
+            DepositRefusal::NotReleasedBy { kind, trigger } => {
+                Text::new("msg.deposit.not_released_by")
+                    .key_arg("kind", format!("deposits.kind.{}", kind.as_str()))
+                    .key_arg("trigger", format!("deposits.trigger.{}", trigger.as_str()))
+            }
+            DepositRefusal::OnlyBidConverts => Text::new("msg.deposit.only_bid_converts"),
+            DepositRefusal::Already { status } => Text::new("msg.deposit.already")
+                .key_arg("status", format!("deposits.status.{}", status.as_str())),
+        }
+    }
+}
+
 /// The one transition function of a deposit.
 pub fn deposit_transition(
     kind: DepositKind,
     status: DepositStatus,
     event: DepositEvent,
-) -> Result<DepositStatus, TransitionError> {
+) -> Result<DepositStatus, DepositRefusal> {
     use DepositEvent as E;
+    use DepositRefusal as R;
     use DepositStatus as S;
     use RefundTrigger as T;
     match (kind, status, event) {
@@ -393,25 +473,13 @@ pub fn deposit_transition(
         (DepositKind::Bid, S::Held, E::ConvertedToPerformance) => Ok(S::Converted),
         (_, S::RefundDue, E::Refunded) => Ok(S::Refunded),
         (DepositKind::Performance, S::Held, E::Forfeited) => Ok(S::Forfeited),
-        (DepositKind::Bid, _, E::Forfeited) => Err(TransitionError(
-            "a bid deposit is not forfeited here; only a performance deposit, for a case agreed in its contract".into(),
-        )),
-        (DepositKind::Performance, S::RefundDue, E::Forfeited) => Err(TransitionError(
-            "the contract was accepted, so the performance deposit is due back; it can no longer be forfeited".into(),
-        )),
-        (_, S::Held, E::Refunded) => Err(TransitionError(
-            "the deposit has no refund trigger yet; record the withdrawal, award notice, contract signing or termination first".into(),
-        )),
-        (kind, S::Held, E::Triggered(trigger)) => Err(TransitionError(format!(
-            "a {} deposit is not refunded on {}",
-            kind.as_str(),
-            trigger.as_str()
-        ))),
-        (DepositKind::Performance, _, E::ConvertedToPerformance) => Err(TransitionError(
-            "only a bid deposit converts into a performance deposit".into(),
-        )),
+        (DepositKind::Bid, _, E::Forfeited) => Err(R::BidNotForfeited),
+        (DepositKind::Performance, S::RefundDue, E::Forfeited) => Err(R::AcceptedNotForfeited),
+        (_, S::Held, E::Refunded) => Err(R::NoTriggerYet),
+        (kind, S::Held, E::Triggered(trigger)) => Err(R::NotReleasedBy { kind, trigger }),
+        (DepositKind::Performance, _, E::ConvertedToPerformance) => Err(R::OnlyBidConverts),
         (_, status @ (S::RefundDue | S::Refunded | S::Converted | S::Forfeited), _) => {
-            Err(TransitionError(format!("the deposit is already {}", status.as_str())))
+            Err(R::Already { status })
         }
     }
 }
@@ -430,6 +498,13 @@ pub enum ProcedureStatus {
 }
 
 impl ProcedureStatus {
+    pub const ALL: [ProcedureStatus; 4] = [
+        ProcedureStatus::Registered,
+        ProcedureStatus::Awarded,
+        ProcedureStatus::ContractSigned,
+        ProcedureStatus::Terminated,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ProcedureStatus::Registered => "registered",
@@ -498,39 +573,60 @@ impl ProcedureEvent {
     }
 }
 
+/// Why a procedure's status does not allow an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ProcedureRefusal {
+    #[error("the contract is signed after the award notice; record the award notice first")]
+    AwardFirst,
+    #[error("the procedure is {}; a supplier withdraws before the award", status.as_str())]
+    WithdrawalAfterAward { status: ProcedureStatus },
+    #[error("the procedure is already {}", status.as_str())]
+    Already { status: ProcedureStatus },
+}
+
+impl ProcedureRefusal {
+    /// The message in the reader's language.
+    pub fn text(self) -> Text {
+        match self {
+            ProcedureRefusal::AwardFirst => Text::new("msg.procedure.award_first"),
+            ProcedureRefusal::WithdrawalAfterAward { status } => {
+                Text::new("msg.procedure.withdrawal_after_award")
+                    .key_arg("status", format!("procedures.status.{}", status.as_str()))
+            }
+            ProcedureRefusal::Already { status } => Text::new("msg.procedure.already")
+                .key_arg("status", format!("procedures.status.{}", status.as_str())),
+        }
+    }
+}
+
 /// The one transition function of a procedure.
 pub fn procedure_transition(
     status: ProcedureStatus,
     event: ProcedureEvent,
-) -> Result<ProcedureStatus, TransitionError> {
+) -> Result<ProcedureStatus, ProcedureRefusal> {
     use ProcedureEvent as E;
+    use ProcedureRefusal as R;
     use ProcedureStatus as S;
     match (status, event) {
         (S::Registered, E::Withdrawal { .. }) => Ok(S::Registered),
         (S::Registered, E::AwardNotice { .. }) => Ok(S::Awarded),
         (S::Awarded, E::ContractSigned { .. }) => Ok(S::ContractSigned),
         (S::Registered | S::Awarded, E::Terminated) => Ok(S::Terminated),
-        (S::Registered, E::ContractSigned { .. }) => Err(TransitionError(
-            "the contract is signed after the award notice; record the award notice first".into(),
-        )),
+        (S::Registered, E::ContractSigned { .. }) => Err(R::AwardFirst),
         (S::Awarded | S::ContractSigned | S::Terminated, E::Withdrawal { .. }) => {
-            Err(TransitionError(format!(
-                "the procedure is {}; a supplier withdraws before the award",
-                status.as_str()
-            )))
+            Err(R::WithdrawalAfterAward { status })
         }
-        (S::Awarded | S::ContractSigned | S::Terminated, E::AwardNotice { .. }) => Err(
-            TransitionError(format!("the procedure is already {}", status.as_str())),
-        ),
-        (S::ContractSigned | S::Terminated, E::ContractSigned { .. } | E::Terminated) => Err(
-            TransitionError(format!("the procedure is already {}", status.as_str())),
-        ),
+        (S::Awarded | S::ContractSigned | S::Terminated, E::AwardNotice { .. })
+        | (S::ContractSigned | S::Terminated, E::ContractSigned { .. } | E::Terminated) => {
+            Err(R::Already { status })
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+    use gpmall_platform::i18n::{Lang, Tr};
     use rust_decimal_macros::dec;
 
     fn date(s: &str) -> NaiveDate {
@@ -600,84 +696,233 @@ mod tests {
         assert!(serde_json::from_str::<DepositForm>("\"cash\"").is_err());
     }
 
+    /// Every key a refusal names, and every key it passes as an argument, exists in both
+    /// languages, and every placeholder is filled.
+    pub(crate) fn assert_phrased(text: &Text) {
+        use gpmall_platform::i18n::{Arg, Lang, Tr};
+        for lang in [Lang::En, Lang::ZhCn] {
+            let tr = Tr::new(lang);
+            assert!(tr.find(&text.key).is_some(), "{lang:?} lacks {}", text.key);
+            for (_, arg) in &text.args {
+                if let Arg::Key(key) = arg {
+                    assert!(tr.find(key).is_some(), "{lang:?} lacks {key}");
+                }
+            }
+            let rendered = tr.render(text);
+            assert!(!rendered.contains('{'), "{rendered}");
+        }
+    }
+
     #[test]
     fn deposit_transitions_as_a_table() {
-        use DepositEvent as E;
         use DepositKind::{Bid, Performance};
+        use DepositRefusal as R;
         use DepositStatus::*;
         use RefundTrigger as T;
-        let table: &[(
-            DepositKind,
-            DepositStatus,
-            DepositEvent,
-            Option<DepositStatus>,
-        )] = &[
-            (Bid, Held, E::Triggered(T::Withdrawal), Some(RefundDue)),
-            (Bid, Held, E::Triggered(T::AwardNotice), Some(RefundDue)),
-            (Bid, Held, E::Triggered(T::ContractSigned), Some(RefundDue)),
-            (Bid, Held, E::Triggered(T::Terminated), Some(RefundDue)),
-            (Bid, Held, E::Triggered(T::ContractAccepted), None),
-            (Bid, Held, E::ConvertedToPerformance, Some(Converted)),
-            (Bid, Held, E::Refunded, None),
-            (Bid, RefundDue, E::Refunded, Some(Refunded)),
-            (Bid, RefundDue, E::Triggered(T::Terminated), None),
-            (Bid, RefundDue, E::ConvertedToPerformance, None),
-            (Bid, Refunded, E::Refunded, None),
-            (Bid, Refunded, E::Triggered(T::AwardNotice), None),
-            (Bid, Converted, E::Refunded, None),
-            (Bid, Converted, E::Triggered(T::Terminated), None),
+        let already = |status| Err(R::Already { status });
+        let not_by = |kind, trigger| Err(R::NotReleasedBy { kind, trigger });
+        // Every kind and status, with the outcome of each event in the order of
+        // `DepositEvent::ALL`: withdrawal, award notice, contract signed, terminated, contract
+        // accepted, converted to performance, refunded, forfeited.
+        type Row = (DepositKind, DepositStatus, [Result<DepositStatus, R>; 8]);
+        let table: [Row; 10] = [
+            (
+                Bid,
+                Held,
+                [
+                    Ok(RefundDue),
+                    Ok(RefundDue),
+                    Ok(RefundDue),
+                    Ok(RefundDue),
+                    not_by(Bid, T::ContractAccepted),
+                    Ok(Converted),
+                    Err(R::NoTriggerYet),
+                    Err(R::BidNotForfeited),
+                ],
+            ),
+            (
+                Bid,
+                RefundDue,
+                [
+                    already(RefundDue),
+                    already(RefundDue),
+                    already(RefundDue),
+                    already(RefundDue),
+                    already(RefundDue),
+                    already(RefundDue),
+                    Ok(Refunded),
+                    Err(R::BidNotForfeited),
+                ],
+            ),
+            (
+                Bid,
+                Refunded,
+                [
+                    already(Refunded),
+                    already(Refunded),
+                    already(Refunded),
+                    already(Refunded),
+                    already(Refunded),
+                    already(Refunded),
+                    already(Refunded),
+                    Err(R::BidNotForfeited),
+                ],
+            ),
+            (
+                Bid,
+                Converted,
+                [
+                    already(Converted),
+                    already(Converted),
+                    already(Converted),
+                    already(Converted),
+                    already(Converted),
+                    already(Converted),
+                    already(Converted),
+                    Err(R::BidNotForfeited),
+                ],
+            ),
+            (
+                Bid,
+                Forfeited,
+                [
+                    already(Forfeited),
+                    already(Forfeited),
+                    already(Forfeited),
+                    already(Forfeited),
+                    already(Forfeited),
+                    already(Forfeited),
+                    already(Forfeited),
+                    Err(R::BidNotForfeited),
+                ],
+            ),
             (
                 Performance,
                 Held,
-                E::Triggered(T::ContractAccepted),
-                Some(RefundDue),
+                [
+                    not_by(Performance, T::Withdrawal),
+                    not_by(Performance, T::AwardNotice),
+                    not_by(Performance, T::ContractSigned),
+                    not_by(Performance, T::Terminated),
+                    Ok(RefundDue),
+                    Err(R::OnlyBidConverts),
+                    Err(R::NoTriggerYet),
+                    Ok(Forfeited),
+                ],
             ),
-            (Performance, Held, E::Triggered(T::AwardNotice), None),
-            (Performance, Held, E::Triggered(T::Withdrawal), None),
-            (Performance, Held, E::ConvertedToPerformance, None),
-            (Performance, Held, E::Refunded, None),
-            (Performance, RefundDue, E::Refunded, Some(Refunded)),
-            (Performance, Refunded, E::Refunded, None),
-            (Performance, Held, E::Forfeited, Some(Forfeited)),
-            (Performance, RefundDue, E::Forfeited, None),
-            (Performance, Refunded, E::Forfeited, None),
-            (Performance, Forfeited, E::Forfeited, None),
-            (Performance, Forfeited, E::Refunded, None),
+            (
+                Performance,
+                RefundDue,
+                [
+                    already(RefundDue),
+                    already(RefundDue),
+                    already(RefundDue),
+                    already(RefundDue),
+                    already(RefundDue),
+                    Err(R::OnlyBidConverts),
+                    Ok(Refunded),
+                    Err(R::AcceptedNotForfeited),
+                ],
+            ),
+            (
+                Performance,
+                Refunded,
+                [
+                    already(Refunded),
+                    already(Refunded),
+                    already(Refunded),
+                    already(Refunded),
+                    already(Refunded),
+                    Err(R::OnlyBidConverts),
+                    already(Refunded),
+                    already(Refunded),
+                ],
+            ),
+            (
+                Performance,
+                Converted,
+                [
+                    already(Converted),
+                    already(Converted),
+                    already(Converted),
+                    already(Converted),
+                    already(Converted),
+                    Err(R::OnlyBidConverts),
+                    already(Converted),
+                    already(Converted),
+                ],
+            ),
             (
                 Performance,
                 Forfeited,
-                E::Triggered(T::ContractAccepted),
-                None,
+                [
+                    already(Forfeited),
+                    already(Forfeited),
+                    already(Forfeited),
+                    already(Forfeited),
+                    already(Forfeited),
+                    Err(R::OnlyBidConverts),
+                    already(Forfeited),
+                    already(Forfeited),
+                ],
             ),
-            (Bid, Held, E::Forfeited, None),
-            (Bid, RefundDue, E::Forfeited, None),
-            (Bid, Forfeited, E::Refunded, None),
         ];
-        for (kind, from, event, to) in table {
-            let got = deposit_transition(*kind, *from, *event);
-            assert_eq!(
-                got.clone().ok(),
-                *to,
-                "{kind:?} {from:?} on {event:?}: {got:?}"
-            );
-            if let Err(e) = got {
-                assert!(!e.0.is_empty());
+        // The table lists every kind and status exactly once.
+        for kind in DepositKind::ALL {
+            for status in DepositStatus::ALL {
+                assert_eq!(
+                    table
+                        .iter()
+                        .filter(|(k, s, _)| (*k, *s) == (kind, status))
+                        .count(),
+                    1,
+                    "{kind:?} {status:?}"
+                );
             }
         }
-        // The message says what to do.
-        let err = deposit_transition(Bid, Held, E::Refunded).unwrap_err();
-        assert!(err.0.contains("award notice"), "{err}");
-        assert!(
-            deposit_transition(Bid, Refunded, E::Refunded)
-                .unwrap_err()
-                .0
-                .contains("already refunded")
-        );
+        for (kind, from, outcomes) in &table {
+            for (event, expected) in DepositEvent::ALL.iter().zip(outcomes) {
+                let got = deposit_transition(*kind, *from, *event);
+                assert_eq!(got, *expected, "{kind:?} {from:?} on {event:?}");
+                if let Err(refusal) = got {
+                    assert_phrased(&refusal.text());
+                }
+            }
+        }
+        // The message says what to do, in both languages.
+        let text = R::NoTriggerYet.text();
+        assert!(Tr::new(Lang::En).render(&text).contains("award notice"));
+        assert!(Tr::new(Lang::ZhCn).render(&text).contains("中标通知"));
+        let text = R::Already { status: Refunded }.text();
+        assert!(Tr::new(Lang::ZhCn).render(&text).contains("已退还"));
+    }
+
+    #[test]
+    fn stored_names_round_trip_and_unknown_ones_are_refused() {
+        for status in DepositStatus::ALL {
+            assert_eq!(DepositStatus::parse(status.as_str()), Some(status));
+        }
+        for kind in DepositKind::ALL {
+            assert_eq!(DepositKind::parse(kind.as_str()), Some(kind));
+        }
+        for trigger in RefundTrigger::ALL {
+            assert_eq!(RefundTrigger::parse(trigger.as_str()), Some(trigger));
+        }
+        for status in ProcedureStatus::ALL {
+            assert_eq!(ProcedureStatus::parse(status.as_str()), Some(status));
+        }
+        for unknown in ["", "Held", "pending", "refund due"] {
+            assert_eq!(DepositStatus::parse(unknown), None);
+            assert_eq!(DepositKind::parse(unknown), None);
+            assert_eq!(RefundTrigger::parse(unknown), None);
+            assert_eq!(ProcedureStatus::parse(unknown), None);
+        }
     }
 
     #[test]
     fn procedure_transitions_as_a_table() {
         use ProcedureEvent as E;
+        use ProcedureRefusal as R;
         use ProcedureStatus::*;
         let withdraw = E::Withdrawal { supplier_id: 1 };
         let award = E::AwardNotice {
@@ -687,30 +932,63 @@ mod tests {
             winner_supplier_id: 1,
             convert: false,
         };
-        let table = [
-            (Registered, withdraw, Some(Registered)),
-            (Registered, award, Some(Awarded)),
-            (Registered, sign, None),
-            (Registered, E::Terminated, Some(Terminated)),
-            (Awarded, withdraw, None),
-            (Awarded, award, None),
-            (Awarded, sign, Some(ContractSigned)),
-            (Awarded, E::Terminated, Some(Terminated)),
-            (ContractSigned, withdraw, None),
-            (ContractSigned, award, None),
-            (ContractSigned, sign, None),
-            (ContractSigned, E::Terminated, None),
-            (Terminated, withdraw, None),
-            (Terminated, award, None),
-            (Terminated, sign, None),
-            (Terminated, E::Terminated, None),
+        let after_award = |status| Err(R::WithdrawalAfterAward { status });
+        let already = |status| Err(R::Already { status });
+        // Every status with the outcome of withdrawal, award notice, signing and termination.
+        let table: [(ProcedureStatus, [Result<ProcedureStatus, R>; 4]); 4] = [
+            (
+                Registered,
+                [
+                    Ok(Registered),
+                    Ok(Awarded),
+                    Err(R::AwardFirst),
+                    Ok(Terminated),
+                ],
+            ),
+            (
+                Awarded,
+                [
+                    after_award(Awarded),
+                    already(Awarded),
+                    Ok(ContractSigned),
+                    Ok(Terminated),
+                ],
+            ),
+            (
+                ContractSigned,
+                [
+                    after_award(ContractSigned),
+                    already(ContractSigned),
+                    already(ContractSigned),
+                    already(ContractSigned),
+                ],
+            ),
+            (
+                Terminated,
+                [
+                    after_award(Terminated),
+                    already(Terminated),
+                    already(Terminated),
+                    already(Terminated),
+                ],
+            ),
         ];
-        for (from, event, to) in table {
-            assert_eq!(
-                procedure_transition(from, event).ok(),
-                to,
-                "{from:?} on {event:?}"
-            );
+        assert_eq!(
+            table.map(|(s, _)| s),
+            ProcedureStatus::ALL,
+            "every status, once"
+        );
+        for (from, outcomes) in table {
+            for (event, expected) in [withdraw, award, sign, E::Terminated]
+                .into_iter()
+                .zip(outcomes)
+            {
+                let got = procedure_transition(from, event);
+                assert_eq!(got, expected, "{from:?} on {event:?}");
+                if let Err(refusal) = got {
+                    assert_phrased(&refusal.text());
+                }
+            }
         }
     }
 

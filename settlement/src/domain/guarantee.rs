@@ -53,6 +53,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{Datelike, NaiveDate};
 use gpmall_platform::Money;
+use gpmall_platform::i18n::Text;
 use rsa::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _, EncodePublicKey as _};
 use rsa::sha2::Sha256;
 use rsa::traits::PublicKeyParts as _;
@@ -172,6 +173,15 @@ pub enum LetterStatus {
 }
 
 impl LetterStatus {
+    pub const ALL: [LetterStatus; 6] = [
+        LetterStatus::Verified,
+        LetterStatus::Released,
+        LetterStatus::Claimed,
+        LetterStatus::ClaimPaid,
+        LetterStatus::ClaimRefused,
+        LetterStatus::Expired,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             LetterStatus::Verified => "verified",
@@ -212,12 +222,30 @@ pub enum LetterEvent {
 }
 
 impl LetterEvent {
+    pub const ALL: [LetterEvent; 5] = [
+        LetterEvent::Release,
+        LetterEvent::Claim,
+        LetterEvent::ClaimPaid,
+        LetterEvent::ClaimRefused,
+        LetterEvent::Expire,
+    ];
+
     fn describe(self) -> &'static str {
         match self {
             LetterEvent::Release => "released",
             LetterEvent::Claim => "claimed under",
             LetterEvent::ClaimPaid | LetterEvent::ClaimRefused => "given a claim result",
             LetterEvent::Expire => "expired",
+        }
+    }
+
+    /// The locale key naming what the event does to a letter.
+    pub fn action_key(self) -> &'static str {
+        match self {
+            LetterEvent::Release => "guarantees.action.release",
+            LetterEvent::Claim => "guarantees.action.claim",
+            LetterEvent::ClaimPaid | LetterEvent::ClaimRefused => "guarantees.action.claim_result",
+            LetterEvent::Expire => "guarantees.action.expire",
         }
     }
 }
@@ -240,13 +268,76 @@ impl Validity {
     }
 }
 
+/// Why a letter's status does not allow an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LetterRefusal {
+    /// A claim after the last valid day.
+    ClaimAfterValidity { until: NaiveDate },
+    /// A claim before the first valid day.
+    ClaimBeforeValidity { from: NaiveDate },
+    /// Expiry while the letter is still valid.
+    StillValid { until: NaiveDate },
+    /// A claim result with no claim made.
+    NoClaim,
+    /// Anything but the result while a claim awaits the issuer's answer.
+    ClaimPending,
+    /// The status is final.
+    Final,
+}
+
+impl fmt::Display for LetterRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LetterRefusal::ClaimAfterValidity { until } => write!(
+                f,
+                "it was valid until {until}; a claim must be made within the validity"
+            ),
+            LetterRefusal::ClaimBeforeValidity { from } => write!(
+                f,
+                "it is valid only from {from}; a claim must be made within the validity"
+            ),
+            LetterRefusal::StillValid { until } => write!(f, "it is valid until {until}"),
+            LetterRefusal::NoClaim => f.write_str("no claim has been made under it"),
+            LetterRefusal::ClaimPending => {
+                f.write_str("a claim under it awaits the issuer's answer")
+            }
+            LetterRefusal::Final => f.write_str("its status is final"),
+        }
+    }
+}
+
 /// A transition the letter's status does not allow, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("a {} letter cannot be {}: {reason}", from.as_str(), event.describe())]
 pub struct TransitionError {
     pub from: LetterStatus,
     pub event: LetterEvent,
-    pub reason: String,
+    pub reason: LetterRefusal,
+}
+
+impl TransitionError {
+    /// The message in the reader's language: the letter's status, what was tried, and why not.
+    pub fn text(&self) -> Text {
+        let text = match self.reason {
+            LetterRefusal::ClaimAfterValidity { until } => {
+                Text::new("msg.guarantee.claim_after_validity").arg("until", until)
+            }
+            LetterRefusal::ClaimBeforeValidity { from } => {
+                Text::new("msg.guarantee.claim_before_validity").arg("from", from)
+            }
+            LetterRefusal::StillValid { until } => {
+                Text::new("msg.guarantee.still_valid").arg("until", until)
+            }
+            LetterRefusal::NoClaim => Text::new("msg.guarantee.no_claim"),
+            LetterRefusal::ClaimPending => Text::new("msg.guarantee.claim_pending"),
+            LetterRefusal::Final => Text::new("msg.guarantee.final"),
+        };
+        text.key_arg(
+            "status",
+            format!("guarantees.status.{}", self.from.as_str()),
+        )
+        .key_arg("action", self.event.action_key())
+    }
 }
 
 /// The lifecycle, in one place: verified → released | claimed | expired; claimed → claim_paid |
@@ -259,8 +350,9 @@ pub fn transition(
     today: NaiveDate,
 ) -> Result<LetterStatus, TransitionError> {
     use LetterEvent as E;
+    use LetterRefusal as R;
     use LetterStatus as S;
-    let refuse = |reason: String| {
+    let refuse = |reason: LetterRefusal| {
         Err(TransitionError {
             from,
             event,
@@ -269,28 +361,22 @@ pub fn transition(
     };
     match (from, event) {
         (S::Verified, E::Release) => Ok(S::Released),
-        (S::Verified, E::Claim) if today > validity.until => refuse(format!(
-            "it was valid until {}; a claim must be made within the validity",
-            validity.until
-        )),
-        (S::Verified, E::Claim) if today < validity.from => refuse(format!(
-            "it is valid only from {}; a claim must be made within the validity",
-            validity.from
-        )),
+        (S::Verified, E::Claim) if today > validity.until => refuse(R::ClaimAfterValidity {
+            until: validity.until,
+        }),
+        (S::Verified, E::Claim) if today < validity.from => refuse(R::ClaimBeforeValidity {
+            from: validity.from,
+        }),
         (S::Verified, E::Claim) => Ok(S::Claimed),
         (S::Verified, E::Expire) if today > validity.until => Ok(S::Expired),
-        (S::Verified, E::Expire) => refuse(format!("it is valid until {}", validity.until)),
+        (S::Verified, E::Expire) => refuse(R::StillValid {
+            until: validity.until,
+        }),
         (S::Claimed, E::ClaimPaid) => Ok(S::ClaimPaid),
         (S::Claimed, E::ClaimRefused) => Ok(S::ClaimRefused),
-        (S::Verified, E::ClaimPaid | E::ClaimRefused) => {
-            refuse("no claim has been made under it".to_owned())
-        }
-        (S::Claimed, E::Release | E::Claim | E::Expire) => {
-            refuse("a claim under it awaits the issuer's answer".to_owned())
-        }
-        (S::Released | S::ClaimPaid | S::ClaimRefused | S::Expired, _) => {
-            refuse("its status is final".to_owned())
-        }
+        (S::Verified, E::ClaimPaid | E::ClaimRefused) => refuse(R::NoClaim),
+        (S::Claimed, E::Release | E::Claim | E::Expire) => refuse(R::ClaimPending),
+        (S::Released | S::ClaimPaid | S::ClaimRefused | S::Expired, _) => refuse(R::Final),
     }
 }
 
@@ -317,7 +403,61 @@ pub struct LetterContent {
 #[error("{field}: {problem}")]
 pub struct ContentError {
     pub field: &'static str,
-    pub problem: &'static str,
+    pub problem: ContentProblem,
+}
+
+/// What is wrong with a field of a letter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ContentProblem {
+    #[error("is empty")]
+    Empty,
+    #[error("has more than {0} characters")]
+    TooLong(usize),
+    #[error("has leading or trailing spaces (the signed text must match exactly)")]
+    Spaces,
+    #[error("contains control characters")]
+    Control,
+    #[error("must be a positive organization id")]
+    NoOrganization,
+    #[error("must be greater than zero")]
+    NotPositive,
+    #[error("must be a date in the years 2000–9999")]
+    YearOutOfRange,
+    #[error("is before valid_from")]
+    BeforeValidFrom,
+}
+
+impl ContentError {
+    /// The locale key of the field's label.
+    fn label(&self) -> &'static str {
+        match self.field {
+            "issuer" => "guarantees.issuer",
+            "letter_no" => "guarantees.letter_no",
+            "project_ref" => "guarantees.project_ref",
+            "beneficiary_org_id" => "guarantees.beneficiary",
+            "applicant_org_id" => "guarantees.applicant",
+            "amount" => "field.amount",
+            "valid_from" => "field.valid_from",
+            _ => "field.valid_until",
+        }
+    }
+
+    /// The message in the reader's language, naming the field by its label.
+    pub fn text(&self) -> Text {
+        let text = match self.problem {
+            ContentProblem::Empty => Text::new("msg.guarantee.content.empty"),
+            ContentProblem::TooLong(max) => {
+                Text::new("msg.guarantee.content.too_long").arg("max", max)
+            }
+            ContentProblem::Spaces => Text::new("msg.guarantee.content.spaces"),
+            ContentProblem::Control => Text::new("msg.guarantee.content.control"),
+            ContentProblem::NoOrganization => Text::new("msg.guarantee.content.organization"),
+            ContentProblem::NotPositive => Text::new("msg.guarantee.content.positive"),
+            ContentProblem::YearOutOfRange => Text::new("msg.guarantee.content.year"),
+            ContentProblem::BeforeValidFrom => Text::new("msg.guarantee.content.before_from"),
+        };
+        text.key_arg("field", self.label())
+    }
 }
 
 /// The serialization of canonical form 1; the field order is the keys' byte order.
@@ -337,13 +477,13 @@ struct CanonicalV1<'a> {
 
 fn check_text(field: &'static str, value: &str, max_chars: usize) -> Result<(), ContentError> {
     let problem = if value.is_empty() {
-        "is empty"
+        ContentProblem::Empty
     } else if value.chars().count() > max_chars {
-        "is too long"
+        ContentProblem::TooLong(max_chars)
     } else if value.trim() != value {
-        "has leading or trailing spaces (the signed text must match exactly)"
+        ContentProblem::Spaces
     } else if value.chars().any(char::is_control) {
-        "contains control characters"
+        ContentProblem::Control
     } else {
         return Ok(());
     };
@@ -361,19 +501,19 @@ impl LetterContent {
         if self.beneficiary_org_id <= 0 {
             return Err(ContentError {
                 field: "beneficiary_org_id",
-                problem: "must be a positive organization id",
+                problem: ContentProblem::NoOrganization,
             });
         }
         if self.applicant_org_id <= 0 {
             return Err(ContentError {
                 field: "applicant_org_id",
-                problem: "must be a positive organization id",
+                problem: ContentProblem::NoOrganization,
             });
         }
         if !self.amount.is_positive() {
             return Err(ContentError {
                 field: "amount",
-                problem: "must be greater than zero",
+                problem: ContentProblem::NotPositive,
             });
         }
         for (field, date) in [
@@ -383,14 +523,14 @@ impl LetterContent {
             if !(2000..=9999).contains(&date.year()) {
                 return Err(ContentError {
                     field,
-                    problem: "must be a date in the years 2000–9999",
+                    problem: ContentProblem::YearOutOfRange,
                 });
             }
         }
         if self.valid_until < self.valid_from {
             return Err(ContentError {
                 field: "valid_until",
-                problem: "is before valid_from",
+                problem: ContentProblem::BeforeValidFrom,
             });
         }
         Ok(())
@@ -439,6 +579,21 @@ pub enum KeyError {
     Unusable(String),
 }
 
+impl KeyError {
+    /// The message in the reader's language.
+    pub fn text(&self) -> Text {
+        match self {
+            KeyError::NotSm2PublicKey => Text::new("msg.guarantee.key.not_sm2"),
+            KeyError::NotRsaPublicKey => Text::new("msg.guarantee.key.not_rsa"),
+            KeyError::RsaTooSmall(bits) => Text::new("msg.guarantee.key.rsa_small")
+                .arg("bits", bits)
+                .arg("min", RSA_MIN_BITS),
+            KeyError::NotPrivateKey => Text::new("msg.guarantee.key.not_private"),
+            KeyError::Unusable(_) => Text::new("msg.guarantee.key.unusable"),
+        }
+    }
+}
+
 /// Why a signature does not verify.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
@@ -450,6 +605,21 @@ pub enum SignatureError {
         "the letter's content or signature does not match the issuer's registered {0} key: the content was altered after signing or the issuer did not sign it"
     )]
     Mismatch(&'static str),
+}
+
+impl SignatureError {
+    /// The message in the reader's language.
+    pub fn text(&self) -> Text {
+        match self {
+            SignatureError::NotBase64 => Text::new("msg.guarantee.signature.not_base64"),
+            SignatureError::Malformed(algorithm) => {
+                Text::new("msg.guarantee.signature.malformed").arg("algorithm", algorithm)
+            }
+            SignatureError::Mismatch(algorithm) => {
+                Text::new("msg.guarantee.signature.mismatch").arg("algorithm", algorithm)
+            }
+        }
+    }
 }
 
 /// An issuer's registered public key, ready to verify.
@@ -1032,6 +1202,7 @@ mod tests {
     #[test]
     fn transitions_as_a_table() {
         use LetterEvent as E;
+        use LetterRefusal as R;
         use LetterStatus as S;
         let validity = Validity {
             from: day("2026-03-01"),
@@ -1041,41 +1212,73 @@ mod tests {
         let within = day("2026-06-01");
         let last_day = day("2026-09-30");
         let after = day("2026-10-01");
-        let table: &[(S, E, NaiveDate, Option<S>)] = &[
-            (S::Verified, E::Release, within, Some(S::Released)),
-            (S::Verified, E::Release, after, Some(S::Released)),
-            (S::Verified, E::Claim, within, Some(S::Claimed)),
-            (S::Verified, E::Claim, last_day, Some(S::Claimed)),
-            (S::Verified, E::Claim, after, None),
-            (S::Verified, E::Claim, before, None),
-            (S::Verified, E::Expire, after, Some(S::Expired)),
-            (S::Verified, E::Expire, last_day, None),
-            (S::Verified, E::ClaimPaid, within, None),
-            (S::Verified, E::ClaimRefused, within, None),
-            (S::Claimed, E::ClaimPaid, within, Some(S::ClaimPaid)),
-            (S::Claimed, E::ClaimPaid, after, Some(S::ClaimPaid)),
-            (S::Claimed, E::ClaimRefused, after, Some(S::ClaimRefused)),
-            (S::Claimed, E::Release, within, None),
-            (S::Claimed, E::Claim, within, None),
-            (S::Claimed, E::Expire, after, None),
-            (S::Released, E::Claim, within, None),
-            (S::Released, E::Release, within, None),
-            (S::Released, E::Expire, after, None),
-            (S::ClaimPaid, E::Claim, within, None),
-            (S::ClaimRefused, E::Claim, within, None),
-            (S::ClaimRefused, E::Release, within, None),
-            (S::Expired, E::Claim, after, None),
-            (S::Expired, E::Release, after, None),
-        ];
-        for (from, event, today, expected) in table {
+        let until = validity.until;
+        // Every status, every event, on each day that matters to it (before, within, on the
+        // last day and after the validity).
+        let mut table: Vec<(S, E, NaiveDate, Result<S, R>)> = Vec::new();
+        for today in [before, within, last_day, after] {
+            let claim = if today > until {
+                Err(R::ClaimAfterValidity { until })
+            } else if today < validity.from {
+                Err(R::ClaimBeforeValidity {
+                    from: validity.from,
+                })
+            } else {
+                Ok(S::Claimed)
+            };
+            let expire = if today > until {
+                Ok(S::Expired)
+            } else {
+                Err(R::StillValid { until })
+            };
+            table.extend([
+                (S::Verified, E::Release, today, Ok(S::Released)),
+                (S::Verified, E::Claim, today, claim),
+                (S::Verified, E::ClaimPaid, today, Err(R::NoClaim)),
+                (S::Verified, E::ClaimRefused, today, Err(R::NoClaim)),
+                (S::Verified, E::Expire, today, expire),
+                (S::Claimed, E::Release, today, Err(R::ClaimPending)),
+                (S::Claimed, E::Claim, today, Err(R::ClaimPending)),
+                (S::Claimed, E::ClaimPaid, today, Ok(S::ClaimPaid)),
+                (S::Claimed, E::ClaimRefused, today, Ok(S::ClaimRefused)),
+                (S::Claimed, E::Expire, today, Err(R::ClaimPending)),
+            ]);
+            for status in [S::Released, S::ClaimPaid, S::ClaimRefused, S::Expired] {
+                for event in E::ALL {
+                    table.push((status, event, today, Err(R::Final)));
+                }
+            }
+        }
+        // The concrete days of the old table, spelled out.
+        assert!(table.contains(&(S::Verified, E::Claim, last_day, Ok(S::Claimed))));
+        assert!(table.contains(&(
+            S::Verified,
+            E::Expire,
+            last_day,
+            Err(R::StillValid { until })
+        )));
+        assert_eq!(table.len(), 4 * S::ALL.len() * E::ALL.len());
+        for status in S::ALL {
+            for event in E::ALL {
+                assert_eq!(
+                    table
+                        .iter()
+                        .filter(|(s, e, ..)| (*s, *e) == (status, event))
+                        .count(),
+                    4,
+                    "{status:?} {event:?}"
+                );
+            }
+        }
+        for (from, event, today, expected) in &table {
             let got = transition(*from, *event, validity, *today);
             assert_eq!(
-                got.clone().ok(),
+                got.clone().map_err(|e| e.reason),
                 *expected,
                 "{from:?} + {event:?} on {today}"
             );
-            if let Err(e) = got {
-                assert!(!e.reason.is_empty());
+            if let Err(refusal) = got {
+                crate::domain::deposits::tests::assert_phrased(&refusal.text());
             }
         }
         let late = transition(S::Verified, E::Claim, validity, after).unwrap_err();
@@ -1083,6 +1286,9 @@ mod tests {
             late.to_string(),
             "a verified letter cannot be claimed under: it was valid until 2026-09-30; a claim must be made within the validity"
         );
+        let zh =
+            gpmall_platform::i18n::Tr::new(gpmall_platform::i18n::Lang::ZhCn).render(&late.text());
+        assert!(zh.contains("2026-09-30"), "{zh}");
     }
 
     #[test]
