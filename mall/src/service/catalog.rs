@@ -445,9 +445,11 @@ pub struct ListingView {
     pub price_review_note: Option<String>,
 }
 
-impl From<product::Model> for ListingView {
-    fn from(p: product::Model) -> Self {
-        ListingView {
+impl TryFrom<product::Model> for ListingView {
+    type Error = ApiError;
+
+    fn try_from(p: product::Model) -> Result<Self, ApiError> {
+        Ok(ListingView {
             id: p.id,
             supplier_id: p.supplier_id,
             supplier_name: None,
@@ -463,13 +465,13 @@ impl From<product::Model> for ListingView {
             stock: p.stock,
             delivery_regions: p.delivery_regions,
             lead_days: p.lead_days,
-            status: ProductStatus::parse(&p.status).unwrap_or(ProductStatus::Pending),
+            status: ProductStatus::stored(&p.status)?,
             status_reason: p.status_reason,
             price_flagged: p.price_flagged,
             proposed_price: p.proposed_price_fen.map(Money::from_fen),
             price_before_review: p.price_before_review_fen.map(Money::from_fen),
             price_review_note: p.price_review_note,
-        }
+        })
     }
 }
 
@@ -602,7 +604,7 @@ pub async fn create_product(
     .insert(&txn)
     .await?;
     crate::repo::search::index_product(&txn, saved.id, &postings).await?;
-    let view = ListingView::from(saved);
+    let view = ListingView::try_from(saved)?;
     audit::record(
         &txn,
         AuditEntry {
@@ -637,10 +639,10 @@ pub async fn get_listing(ctx: &Ctx, actor: &Identity, id: i64) -> Result<Listing
         return product::Entity::find_by_id(id)
             .one(&ctx.db)
             .await?
-            .map(ListingView::from)
-            .ok_or_else(|| ApiError::not_found("product"));
+            .ok_or_else(|| ApiError::not_found("product"))?
+            .try_into();
     }
-    Ok(own_product(&ctx.db, actor, id).await?.into())
+    own_product(&ctx.db, actor, id).await?.try_into()
 }
 
 /// What a supplier's price change did, to tell the supplier.
@@ -715,7 +717,7 @@ pub async fn change_product(
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let current = own_product(&txn, actor, id).await?;
-    let before = ListingView::from(current.clone());
+    let before = ListingView::try_from(current.clone())?;
     let mut next: product::ActiveModel = current.clone().into();
     let price = change.price.unwrap_or(Money::from_fen(
         current.proposed_price_fen.unwrap_or(current.price_fen),
@@ -801,7 +803,7 @@ pub async fn change_product(
         let postings = search::postings(&name, &current.brand, &current.model, &cat_name, &spec);
         crate::repo::search::index_product(&txn, id, &postings).await?;
     }
-    let view = ListingView::from(saved);
+    let view = ListingView::try_from(saved)?;
     audit::record(
         &txn,
         AuditEntry {
@@ -909,7 +911,7 @@ pub async fn review_price_change(
         .ok_or_else(|| ApiError::not_found("product"))?;
     txn.commit().await?;
     catalog_cache::invalidate(ctx, Some(id)).await;
-    Ok(saved.into())
+    saved.try_into()
 }
 
 /// Listed products whose price change waits for the operator, oldest first.
@@ -931,8 +933,8 @@ pub async fn price_review_queue(
         .all(&ctx.db)
         .await?
         .into_iter()
-        .map(ListingView::from)
-        .collect();
+        .map(ListingView::try_from)
+        .collect::<Result<_, _>>()?;
     name_suppliers(ctx, &mut items).await?;
     Ok(ListResponse::new(items, total, page))
 }
@@ -1008,16 +1010,15 @@ pub async fn supplier_listings(
         query = query.filter(product::Column::Status.eq(status.as_str()));
     }
     let total = query.clone().count(&ctx.db).await?;
-    let items = query
+    let mut items: Vec<ListingView> = query
         .order_by_desc(product::Column::Id)
         .offset(page.offset())
         .limit(page.per_page)
         .all(&ctx.db)
         .await?
         .into_iter()
-        .map(ListingView::from)
-        .collect();
-    let mut items: Vec<ListingView> = items;
+        .map(ListingView::try_from)
+        .collect::<Result<_, _>>()?;
     name_suppliers(ctx, &mut items).await?;
     Ok(ListResponse::new(items, total, page))
 }
@@ -1040,8 +1041,8 @@ pub async fn review_queue(
         .all(&ctx.db)
         .await?
         .into_iter()
-        .map(ListingView::from)
-        .collect();
+        .map(ListingView::try_from)
+        .collect::<Result<_, _>>()?;
     name_suppliers(ctx, &mut items).await?;
     Ok(ListResponse::new(items, total, page))
 }
@@ -1087,8 +1088,7 @@ pub async fn review_product(
     } else {
         own_product(&txn, actor, id).await?
     };
-    let from = ProductStatus::parse(&current.status)
-        .ok_or_else(|| ApiError::internal(format!("unknown product status {}", current.status)))?;
+    let from = ProductStatus::stored(&current.status)?;
     let to = review_transition(from, action).map_err(|_| {
         ApiError::conflicting(
             "INVALID_TRANSITION",
@@ -1135,5 +1135,46 @@ pub async fn review_product(
         .ok_or_else(|| ApiError::not_found("product"))?;
     txn.commit().await?;
     catalog_cache::invalidate(ctx, Some(id)).await;
-    Ok(saved.into())
+    saved.try_into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored_product(status: &str) -> product::Model {
+        let at = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+        product::Model {
+            id: 7,
+            supplier_id: 3,
+            category_code: "A02010105".into(),
+            name: "台式计算机".into(),
+            brand: "联想".into(),
+            model: "M720".into(),
+            specification: String::new(),
+            unit: "台".into(),
+            price_fen: 450_000,
+            reference_price_fen: 500_000,
+            stock: 10,
+            delivery_regions: "全国".into(),
+            lead_days: 3,
+            status: status.into(),
+            status_reason: None,
+            price_flagged: false,
+            proposed_price_fen: None,
+            price_before_review_fen: None,
+            price_review_note: None,
+            search_tokens: String::new(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn a_listing_with_an_unknown_stored_status_is_an_internal_error_not_pending() {
+        let listed = ListingView::try_from(stored_product("listed")).unwrap();
+        assert_eq!(listed.status, ProductStatus::Listed);
+        let err = ListingView::try_from(stored_product("archived")).unwrap_err();
+        assert_eq!(err.status, StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

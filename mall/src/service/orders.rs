@@ -762,8 +762,7 @@ pub async fn act(
         Party::Purchaser => actor.require_role(Role::Buyer)?,
         Party::Supplier => actor.require_role(Role::Seller)?,
     }
-    let from = OrderStatus::parse(&current.status)
-        .ok_or_else(|| ApiError::internal(format!("unknown order status {}", current.status)))?;
+    let from = OrderStatus::stored(&current.status)?;
     let to = transition(from, action, party).map_err(|_| {
         ApiError::conflicting(
             "INVALID_TRANSITION",
@@ -1069,8 +1068,7 @@ async fn load_views<C: ConnectionTrait>(
     let contracts = order_links::contracts_of_orders(conn, &order_ids).await?;
     let mut views = Vec::with_capacity(orders.len());
     for o in orders {
-        let status = OrderStatus::parse(&o.status)
-            .ok_or_else(|| ApiError::internal(format!("unknown order status {}", o.status)))?;
+        let status = OrderStatus::stored(&o.status)?;
         views.push(OrderView {
             id: o.id,
             purchaser_name: names.get(&o.purchaser_org_id).cloned().unwrap_or_default(),
@@ -1099,13 +1097,8 @@ async fn load_views<C: ConnectionTrait>(
             acceptance: acceptances
                 .iter()
                 .find(|a| a.order_id == o.id)
-                .map(|a| AcceptanceView {
-                    result: a.result.clone(),
-                    acceptance_date: a.acceptance_date.clone(),
-                    notes: a.notes.clone(),
-                    attachments: serde_json::from_str(&a.attachments).unwrap_or_default(),
-                    recorded_at: a.recorded_at,
-                }),
+                .map(acceptance_view)
+                .transpose()?,
             order_no: o.order_no,
             purchaser_org_id: o.purchaser_org_id,
             supplier_id: o.supplier_id,
@@ -1125,6 +1118,24 @@ async fn load_views<C: ConnectionTrait>(
         });
     }
     Ok(views)
+}
+
+/// The acceptance record as stored; attachments that are not the JSON list written at
+/// acceptance are an error, not an empty list.
+fn acceptance_view(a: &acceptance::Model) -> Result<AcceptanceView, ApiError> {
+    let attachments = serde_json::from_str(&a.attachments).map_err(|e| {
+        ApiError::internal(format!(
+            "unreadable stored attachments of order {}: {e}",
+            a.order_id
+        ))
+    })?;
+    Ok(AcceptanceView {
+        result: a.result.clone(),
+        acceptance_date: a.acceptance_date.clone(),
+        notes: a.notes.clone(),
+        attachments,
+        recorded_at: a.recorded_at,
+    })
 }
 
 pub async fn get(ctx: &Ctx, actor: &Identity, id: i64) -> Result<OrderView, ApiError> {
