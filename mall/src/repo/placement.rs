@@ -8,11 +8,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::stmt;
-use gpmall_platform::i18n::Text;
 use gpmall_platform::idempotency;
 use gpmall_platform::pipeline::{Outcome, Row, Step, Txn};
 use gpmall_platform::{ApiError, Ctx, Money};
-use gpmall_settlement::service::contracts;
+use gpmall_settlement::service::ordering_restriction::{OrderingRestriction, RestrictionCheck};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryTrait, Statement, Value};
 
 use crate::domain::order::OrderStatus;
@@ -77,8 +76,8 @@ pub enum LinesRead {
 pub enum Opened {
     /// The key was used before: its stored answer (or the refusal of a different request).
     Replayed { status: u16, body: String },
-    /// The purchaser may not order: why.
-    Restricted(Text),
+    /// The purchaser may not order: the contract that restricts it.
+    Restricted(OrderingRestriction),
     Read {
         lines: LinesRead,
         budget: Option<BudgetLineForOrder>,
@@ -157,16 +156,12 @@ impl Placement {
             opening.request_hash,
             opening.now,
         ))];
-        let restriction_days = opening.restriction_days.and_then(|days| {
-            let statement = contracts::ordering_restriction_statement(
-                backend,
-                opening.purchaser_org_id,
-                opening.today,
-                days,
-            )?;
-            steps.push(Step::query(statement));
-            Some(days)
+        let restriction = opening.restriction_days.and_then(|days| {
+            RestrictionCheck::new(backend, opening.purchaser_org_id, opening.today, days)
         });
+        if let Some(check) = &restriction {
+            steps.push(check.step());
+        }
         steps.push(Step::query(match opening.lines {
             LineSource::Cart => cart_lines_statement(backend, opening.user_id),
             LineSource::Direct(quantities) => products_statement(backend, quantities),
@@ -187,12 +182,10 @@ impl Placement {
                 .await?;
             return Ok(Opened::Replayed { status, body });
         }
-        if let Some(days) = restriction_days
-            && let Some(row) = next(&mut read)?.rows.first()
+        if let Some(check) = &restriction
+            && let Some(found) = check.read(&next(&mut read)?)?
         {
-            return Ok(Opened::Restricted(contracts::ordering_restriction_reason(
-                row, days,
-            )?));
+            return Ok(Opened::Restricted(found));
         }
         let rows = next(&mut read)?.rows;
         let lines = match opening.lines {

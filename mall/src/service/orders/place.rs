@@ -137,8 +137,8 @@ pub async fn place(
                 replayed: true,
             });
         }
-        Opened::Restricted(reason) => {
-            return Err(ApiError::refused(reason).with_code("ORDERING_RESTRICTED"));
+        Opened::Restricted(restriction) => {
+            return Err(ApiError::refused(restriction.reason()).with_code("ORDERING_RESTRICTED"));
         }
         Opened::Read {
             lines,
