@@ -1,6 +1,7 @@
 //! Whether a purchasing unit may order in the mall: not while a contract whose goods were
-//! shipped `days` or more ago has had no payment at all and has some part unpaid that is not
-//! disputed (withholding a disputed part is not late payment).
+//! shipped `days` or more ago has had no payment at all (Guangdong's payment supervision rule)
+//! and has some part unpaid that is not disputed (withholding a disputed part is not late
+//! payment).
 //!
 //! The mall asks as a typed query: [`ordering_restriction`] on a connection, or
 //! [`RestrictionCheck`] as one step of its placement's pipelined batch. Either way the answer
