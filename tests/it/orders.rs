@@ -591,3 +591,52 @@ async fn budget_lines_are_adjusted_with_a_reason_and_never_below_zero() {
     );
     assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM audit_log WHERE subject_type = 'budget_line' AND subject_id = '{line}'")).await, 3);
 }
+
+/// Settlement answers the mall's question "may this unit order?" with a typed value: the oldest
+/// shipped contract with nothing paid once the days have passed, and nothing after a payment.
+#[tokio::test]
+async fn the_ordering_restriction_is_a_typed_answer_naming_the_unpaid_contract() {
+    use gpmall_settlement::service::ordering_restriction::ordering_restriction;
+
+    use crate::settlement::{account_of, advance, contract_of, order};
+
+    let app = TestApp::spawn().await;
+    let id = order(&app, "buyer1", "300.00").await;
+    advance(&app, id, &[("supplier1", "confirm"), ("supplier1", "ship")]).await;
+    let buyer = app.login("buyer1").await;
+    let contract = contract_of(&app, &buyer).await;
+    let unit = contract["purchaser_org_id"].as_i64().unwrap();
+    let shipped: chrono::NaiveDate = contract["shipped_on"].as_str().unwrap().parse().unwrap();
+    let day = |n: u64| shipped.checked_add_days(chrono::Days::new(n)).unwrap();
+    let db = &app.ctx.db;
+    assert_eq!(
+        ordering_restriction(db, unit, day(44), 45).await.unwrap(),
+        None
+    );
+    let found = ordering_restriction(db, unit, day(45), 45)
+        .await
+        .unwrap()
+        .expect("restricted 45 days after shipping");
+    assert_eq!(found.contract_no, contract["contract_no"].as_str().unwrap());
+    assert_eq!(found.shipped_on, shipped);
+    assert_eq!(found.days, 45);
+    // Another unit is not restricted by this contract.
+    assert_eq!(
+        ordering_restriction(db, unit + 1000, day(45), 45)
+            .await
+            .unwrap(),
+        None
+    );
+    app.post(
+        &format!("/api/v1/contracts/{}/payments", contract["id"]),
+        Some(&buyer),
+        &json!({"amount": "100.00", "paid_on": shipped.to_string(), "voucher_no": "PZ-T1",
+            "account": account_of(&contract)}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    assert_eq!(
+        ordering_restriction(db, unit, day(45), 45).await.unwrap(),
+        None
+    );
+}

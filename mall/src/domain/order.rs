@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::UnknownStored;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
@@ -69,6 +71,14 @@ impl OrderStatus {
 
     pub fn parse(s: &str) -> Option<Self> {
         OrderStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The status a row stores; an unknown value is an error naming it.
+    pub fn stored(s: &str) -> Result<Self, UnknownStored> {
+        Self::parse(s).ok_or_else(|| UnknownStored {
+            what: "order status",
+            value: s.to_owned(),
+        })
     }
 
     /// Whether leaving this status for `to` gives back the budget and stock the order held.
@@ -198,5 +208,12 @@ mod tests {
             assert_eq!(S::parse(s.as_str()), Some(s));
         }
         assert_eq!(S::parse("paid"), None);
+    }
+
+    #[test]
+    fn an_unknown_stored_status_is_an_error_naming_it_not_placed() {
+        assert_eq!(S::stored("shipped"), Ok(S::Shipped));
+        let err = S::stored("paid").unwrap_err();
+        assert_eq!(err.to_string(), "unknown stored order status \"paid\"");
     }
 }

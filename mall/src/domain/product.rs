@@ -9,6 +9,8 @@ use gpmall_platform::Money;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::UnknownStored;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductStatus {
@@ -58,6 +60,14 @@ impl ProductStatus {
 
     pub fn parse(s: &str) -> Option<Self> {
         ProductStatus::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The status a row stores; an unknown value is an error naming it.
+    pub fn stored(s: &str) -> Result<Self, UnknownStored> {
+        Self::parse(s).ok_or_else(|| UnknownStored {
+            what: "product status",
+            value: s.to_owned(),
+        })
     }
 }
 
@@ -199,6 +209,18 @@ pub fn price_change_needs_review(baseline: Money, new: Money, ratio: Decimal) ->
 mod tests {
     use super::*;
     use rust_decimal_macros::dec;
+
+    #[test]
+    fn an_unknown_stored_status_is_an_error_naming_it_not_pending() {
+        for s in ProductStatus::ALL {
+            assert_eq!(ProductStatus::stored(s.as_str()), Ok(s));
+        }
+        let err = ProductStatus::stored("archived").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown stored product status \"archived\""
+        );
+    }
 
     #[test]
     fn review_table() {

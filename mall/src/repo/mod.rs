@@ -1,3 +1,4 @@
 //! Queries that are more than an entity lookup.
 
+pub mod placement;
 pub mod search;

@@ -30,11 +30,13 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
-use gpmall_platform::db::{query_all, query_all_unprepared, stmt};
+use gpmall_platform::Money;
+use gpmall_platform::db::{query_all, query_all_unprepared, query_one, stmt};
 use gpmall_platform::pipeline::{PgPipeline, Row};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait, Value};
 
 use crate::domain::search::{ALL_PRODUCTS_TERM, TOKENIZER_VERSION};
+use crate::service::catalog::ProductView;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortOrder {
@@ -73,7 +75,7 @@ const INSERT_CHUNK: usize = 200;
 /// One page of matches.
 #[derive(Debug)]
 pub struct SearchPage {
-    pub rows: Vec<Row>,
+    pub items: Vec<ProductView>,
     /// The number of matches; a lower bound when `total_exact` is false.
     pub total: u64,
     pub total_exact: bool,
@@ -227,20 +229,68 @@ pub async fn search(
         }
     };
     let (rows, counted) = tokio::try_join!(run(db, pipeline, &page_sql, values.clone()), count)?;
+    let rows = rows
+        .iter()
+        .map(product_view)
+        .collect::<Result<Vec<_>, _>>()?;
     let counted = counted.max(0) as u64;
     let found = rows.len() as u64;
     // A short page that is not past the end ends the matches: the total is known.
     if found < limit && (found > 0 || offset == 0) {
         return Ok(SearchPage {
-            rows,
+            items: rows,
             total: offset + found,
             total_exact: true,
         });
     }
     Ok(SearchPage {
-        rows,
+        items: rows,
         total: counted.min(bound),
         total_exact: counted <= bound,
+    })
+}
+
+/// A listed product of a supplier in good standing, as purchasers see it.
+pub async fn listed_product(
+    db: &DatabaseConnection,
+    id: i64,
+) -> Result<Option<ProductView>, DbErr> {
+    let row = query_one(
+        db,
+        stmt(
+            db.get_database_backend(),
+            &format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products p \
+                 JOIN organizations o ON o.id = p.supplier_id \
+                 JOIN categories c ON c.code = p.category_code \
+                 WHERE p.id = ? AND p.status = 'listed' AND o.credit_status = 'good'"
+            ),
+            [id.into()],
+        ),
+    )
+    .await?;
+    row.map(|row| product_view(&Row::Sea(row))).transpose()
+}
+
+/// A row of [`PRODUCT_COLUMNS`] as the product's view.
+fn product_view(row: &Row) -> Result<ProductView, DbErr> {
+    Ok(ProductView {
+        id: row.get("id")?,
+        name: row.get("name")?,
+        brand: row.get("brand")?,
+        model: row.get("model")?,
+        specification: row.get("specification")?,
+        unit: row.get("unit")?,
+        price: Money::from_fen(row.get("price_fen")?),
+        reference_price: Money::from_fen(row.get("reference_price_fen")?),
+        stock: row.get("stock")?,
+        supplier_id: row.get("supplier_id")?,
+        supplier_name: row.get("supplier_name")?,
+        enterprise_size: row.get("enterprise_size")?,
+        category: row.get("category_code")?,
+        category_name: row.get("category_name")?,
+        lead_days: row.get("lead_days")?,
+        delivery_regions: row.get("delivery_regions")?,
     })
 }
 

@@ -8,8 +8,7 @@ use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx, Money};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
-    QueryTrait, Set, Statement, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, Set, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 
@@ -121,24 +120,6 @@ pub async fn remove(ctx: &Ctx, actor: &Identity, product_id: i64) -> Result<Cart
         .exec(&ctx.db)
         .await?;
     view(ctx, actor).await
-}
-
-pub fn clear_statement(backend: DbBackend, user_id: i64) -> Statement {
-    cart_item::Entity::delete_many()
-        .filter(cart_item::Column::UserId.eq(user_id))
-        .build(backend)
-}
-
-/// The cart's lines, oldest first: `product_id`, `quantity`.
-pub fn lines_statement(backend: DbBackend, user_id: i64) -> Statement {
-    use sea_orm::QueryOrder;
-    cart_item::Entity::find()
-        .select_only()
-        .columns([cart_item::Column::ProductId, cart_item::Column::Quantity])
-        .filter(cart_item::Column::UserId.eq(user_id))
-        .order_by_asc(cart_item::Column::AddedAt)
-        .order_by_asc(cart_item::Column::ProductId)
-        .build(backend)
 }
 
 pub async fn view(ctx: &Ctx, actor: &Identity) -> Result<CartView, ApiError> {

@@ -8,6 +8,7 @@ pub mod guarantees;
 pub mod jobs;
 pub mod milestones;
 pub mod order_links;
+pub mod ordering_restriction;
 pub mod rates;
 pub mod warnings;
 

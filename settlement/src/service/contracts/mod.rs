@@ -3,11 +3,8 @@
 //! to the contract's collection account; late interest is derived from due dates and payments.
 
 use chrono::NaiveDate;
-use gpmall_platform::db::stmt;
 use gpmall_platform::i18n::Text;
-use gpmall_platform::pipeline::Row;
 use gpmall_platform::{ApiError, Money};
-use sea_orm::{DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::contract::{self, ContractEvent, ContractStatus};
@@ -135,37 +132,6 @@ fn due_of(
         supplier_is_sme,
         events,
     )
-}
-
-/// Why a purchasing unit may not order right now: a contract whose shipment was confirmed at
-/// least `days` ago with no payment recorded (Guangdong's payment supervision rule), unless all
-/// that is unpaid is disputed (withholding a disputed part is not late payment). The statement
-/// finds the oldest such contract: a row means mall ordering is restricted. `None` when the
-/// cutoff falls before the calendar begins.
-pub fn ordering_restriction_statement(
-    backend: DbBackend,
-    purchaser_org_id: i64,
-    today: NaiveDate,
-    days: u32,
-) -> Option<Statement> {
-    let cutoff = today.checked_sub_days(chrono::Days::new(u64::from(days)))?;
-    Some(stmt(
-        backend,
-        "SELECT c.contract_no, c.shipped_on FROM contracts c WHERE c.purchaser_org_id = ? AND c.status = 'active' \
-         AND c.shipped_on IS NOT NULL AND c.shipped_on <= ? \
-         AND NOT EXISTS (SELECT 1 FROM contract_payments p WHERE p.contract_id = c.id) \
-         AND EXISTS (SELECT 1 FROM contract_instalments i WHERE i.contract_id = c.id AND i.paid_fen + i.disputed_fen < i.principal_fen) \
-         ORDER BY c.shipped_on LIMIT 1",
-        [purchaser_org_id.into(), cutoff.to_string().into()],
-    ))
-}
-
-/// Why ordering is restricted, from a row of [`ordering_restriction_statement`].
-pub fn ordering_restriction_reason(row: &Row, days: u32) -> Result<Text, ApiError> {
-    Ok(Text::new("msg.contract.ordering_restricted")
-        .arg("contract", row.get::<String>("contract_no")?)
-        .arg("shipped", row.get::<String>("shipped_on")?)
-        .arg("days", days))
 }
 
 #[cfg(test)]
