@@ -139,6 +139,19 @@ async fn the_buyer_pays_and_publishes_its_contract_through_the_pages() {
         .assert_shows(&account)
         .assert_shows("value=\"PZ-1\"")
         .assert_shows("value=\"6222000000000000\"");
+    // …at the contract's own address, which can be reloaded.
+    assert!(
+        wrong
+            .address
+            .starts_with(&format!("/contracts/{id}?retry=")),
+        "{}",
+        wrong.address
+    );
+    buyer
+        .get(&wrong.address.clone())
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY)
+        .assert_shows("value=\"PZ-1\"");
 
     // To the collection account it is recorded.
     let paid = buyer

@@ -21,12 +21,12 @@ use gpmall_settlement::service::contracts::{
 };
 use gpmall_settlement::service::disputes::{self, DisputeResolution, NewDispute};
 use gpmall_settlement::service::milestones::{self, MilestoneInput};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ContractRow, day, fill, page_number, parse_day, sum};
 use crate::web::i18n::Tr;
 use crate::web::page::{
-    Layout, OrFail, Page, PageResult, WebForm, form_key, parse_id, parse_int, parse_money, respond,
+    Layout, OrFail, Page, PageResult, WebForm, form_key, parse_id, parse_int, parse_money,
 };
 
 const PER_PAGE: u64 = 20;
@@ -210,26 +210,21 @@ struct ListQuery {
     page: String,
 }
 
-async fn render_list(
-    ctx: &Ctx,
-    page: &Page,
-    page_no: Option<u64>,
-    error: Option<ApiError>,
-) -> PageResult {
+async fn render_list(ctx: &Ctx, page: &Page, page_no: Option<u64>) -> PageResult {
     let user = page.user()?;
     let request = PageRequest::parse(page_no, Some(PER_PAGE)).or_fail(page)?;
     let found = contracts::list(ctx, user, request).await.or_fail(page)?;
     let rows = found.items.into_iter().map(ContractRow::new).collect();
     let template = ContractsPage {
         tr: page.tr,
-        layout: page.layout_with(error.as_ref()),
+        layout: page.layout(),
         heading: heading(user),
         viewer: Viewer::of(user),
         rows,
         page: found.page,
         pages: found.total.div_ceil(PER_PAGE),
     };
-    Ok(respond(template, error.as_ref()))
+    Ok((page.status(), template).into_response())
 }
 
 /// `GET /contracts`: the viewer's contracts, newest first.
@@ -238,7 +233,7 @@ pub async fn list(State(ctx): State<Ctx>, page: Page, uri: Uri) -> PageResult {
     let query = Query::<ListQuery>::try_from_uri(&uri)
         .map(|q| q.0)
         .unwrap_or_default();
-    render_list(&ctx, &page, page_number(&query.page), None).await
+    render_list(&ctx, &page, page_number(&query.page)).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +268,7 @@ pub struct DisputeLine {
 }
 
 /// The dispute form as typed.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Serialize, Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct DisputeForm {
     csrf: String,
@@ -298,7 +293,7 @@ impl DisputeForm {
 }
 
 /// Ending a dispute from the page: withdraw, accept, or decide with the deducted part.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Serialize, Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct ResolveForm {
     csrf: String,
@@ -313,7 +308,7 @@ pub struct UnpaidChoice {
 }
 
 /// The payment form as typed, with the idempotency key minted when it was first shown.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Serialize, Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct PaymentForm {
     csrf: String,
@@ -388,22 +383,10 @@ impl ContractPage {
     }
 }
 
-/// Forms typed on the contract page, shown again after a refusal.
-#[derive(Default)]
-struct DetailForms {
-    payment: Option<PaymentForm>,
-    dispute: Option<DisputeForm>,
-    milestone: Option<MilestoneForm>,
-}
-
-async fn render_detail(
-    ctx: &Ctx,
-    page: &Page,
-    id: i64,
-    forms: DetailForms,
-    error: Option<ApiError>,
-) -> PageResult {
-    let form = forms.payment;
+/// The contract page; a refused form on it (payment, dispute, milestone) comes back through
+/// the page's `retry` address with what was typed.
+async fn render_detail(ctx: &Ctx, page: &Page, id: i64) -> PageResult {
+    let form = page.retained::<PaymentForm>("payment");
     let user = page.user()?;
     let contract = contracts::get(ctx, user, id).await.or_fail(page)?;
     let row = ContractRow::with_order(ctx, user, contract)
@@ -486,7 +469,7 @@ async fn render_detail(
             }
         })
         .collect();
-    let mut dispute_form = forms.dispute.unwrap_or_default();
+    let mut dispute_form = page.retained::<DisputeForm>("dispute").unwrap_or_default();
     if form_key(&dispute_form.key).is_none() {
         dispute_form.key = random_token();
     }
@@ -511,7 +494,7 @@ async fn render_detail(
     };
     let template = ContractPage {
         tr,
-        layout: page.layout_with(error.as_ref()),
+        layout: page.layout(),
         viewer,
         terms: terms_in_words(tr, &row.c.terms),
         row,
@@ -520,21 +503,21 @@ async fn render_detail(
         form,
         disputes,
         dispute_form,
-        milestone_form: forms.milestone.unwrap_or_else(|| MilestoneForm {
+        milestone_form: page.retained("milestone").unwrap_or_else(|| MilestoneForm {
             reached_on: today.to_string(),
             ..MilestoneForm::default()
         }),
         may_accept,
         today: today.to_string(),
     };
-    Ok(respond(template, error.as_ref()))
+    Ok((page.status(), template).into_response())
 }
 
 /// `GET /contracts/{id}`: a party's contract (another tenant's is not found).
 pub async fn detail(State(ctx): State<Ctx>, page: Page, Path(id): Path<String>) -> PageResult {
     page.user()?;
     let id = parse_id(&id).ok_or_else(|| page.fail(ApiError::not_found("contract")))?;
-    render_detail(&ctx, &page, id, DetailForms::default(), None).await
+    render_detail(&ctx, &page, id).await
 }
 
 /// `POST /contracts/{id}/payments`: the purchaser records a payment; refused ones come back
@@ -558,19 +541,15 @@ pub async fn record_payment(
         Ok(_) => {
             Ok(Redirect::to(&format!("/contracts/{id}?done=payment_recorded")).into_response())
         }
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+        Err(error) => {
             if error.code == "IDEMPOTENCY_KEY_REUSED" {
                 // This form already recorded a payment and was then changed: a new one needs a
                 // new key.
                 form.key = random_token();
             }
-            let forms = DetailForms {
-                payment: Some(form),
-                ..DetailForms::default()
-            };
-            render_detail(&ctx, &page, id, forms, Some(error)).await
+            page.refused(&format!("/contracts/{id}"), "payment", &form, error)
+                .await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }
 
@@ -590,17 +569,13 @@ pub async fn open_dispute(
     };
     match outcome {
         Ok(_) => Ok(Redirect::to(&format!("/contracts/{id}?done=dispute_opened")).into_response()),
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
+        Err(error) => {
             if error.code == "IDEMPOTENCY_KEY_REUSED" {
                 form.key = random_token();
             }
-            let forms = DetailForms {
-                dispute: Some(form),
-                ..DetailForms::default()
-            };
-            render_detail(&ctx, &page, id, forms, Some(error)).await
+            page.refused(&format!("/contracts/{id}"), "dispute", &form, error)
+                .await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }
 
@@ -625,7 +600,9 @@ pub async fn resolve_dispute(
         (DisputeAction::Decide, raw) => match parse_money(page.tr, "field.deducted", raw) {
             Ok(amount) => Some(amount),
             Err(error) => {
-                return render_detail(&ctx, &page, id, DetailForms::default(), Some(error)).await;
+                return page
+                    .refused(&format!("/contracts/{id}"), "resolve", &form, error)
+                    .await;
             }
         },
         _ => None,
@@ -638,15 +615,15 @@ pub async fn resolve_dispute(
         Ok(_) => {
             Ok(Redirect::to(&format!("/contracts/{id}?done=dispute_resolved")).into_response())
         }
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
-            render_detail(&ctx, &page, id, DetailForms::default(), Some(error)).await
+        Err(error) => {
+            page.refused(&format!("/contracts/{id}"), "resolve", &form, error)
+                .await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }
 
 /// The milestone form as typed.
-#[derive(Deserialize, Default, Clone)]
+#[derive(Serialize, Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct MilestoneForm {
     csrf: String,
@@ -685,18 +662,14 @@ pub async fn record_milestone(
         Ok(_) => {
             Ok(Redirect::to(&format!("/contracts/{id}?done=milestone_recorded")).into_response())
         }
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
-            let forms = DetailForms {
-                milestone: Some(form),
-                ..DetailForms::default()
-            };
-            render_detail(&ctx, &page, id, forms, Some(error)).await
+        Err(error) => {
+            page.refused(&format!("/contracts/{id}"), "milestone", &form, error)
+                .await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Serialize, Deserialize, Default)]
 #[serde(default)]
 pub struct PublishForm {
     csrf: String,
@@ -722,14 +695,14 @@ pub async fn publish(
             };
             Ok(Redirect::to(&format!("{back}?done=contract_published")).into_response())
         }
-        Err(error) if error.status.is_client_error() && error.code != "NOT_FOUND" => {
-            if from_list {
-                render_list(&ctx, &page, None, Some(error)).await
+        Err(error) => {
+            let back = if from_list {
+                "/contracts".to_owned()
             } else {
-                render_detail(&ctx, &page, id, DetailForms::default(), Some(error)).await
-            }
+                format!("/contracts/{id}")
+            };
+            page.refused(&back, "publish", &form, error).await
         }
-        Err(error) => Err(page.fail(error)),
     }
 }
 
