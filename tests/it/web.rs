@@ -766,3 +766,44 @@ async fn the_order_page_names_its_budget_line_and_links_to_its_contract() {
         .assert_shows("2026-JB-EDU-077")
         .assert_lacks(&format!("#{line}"));
 }
+
+/// Every page without an id in its address, for the navigation test.
+const NAVIGABLE_PAGES: &[&str] = &[
+    "/cart",
+    "/orders",
+    "/supplier/products",
+    "/review",
+    "/contracts",
+    "/payments-due",
+    "/deposits",
+    "/guarantees",
+    "/supplier/account",
+    "/performance",
+    "/warnings",
+    "/budgets",
+    "/operator/limits",
+    "/operator/rates",
+    "/operator/calendar",
+];
+
+#[tokio::test]
+async fn each_roles_navigation_reaches_every_page_it_may_read_and_no_other() {
+    let app = TestApp::spawn().await;
+    for user in ["buyer1", "supplier1", "operator", "regulator"] {
+        let mut browser = Browser::signed_in(&app, user).await;
+        let home = browser.get("/").await;
+        home.assert_status(StatusCode::OK);
+        for path in NAVIGABLE_PAGES {
+            let page = browser.get(path).await;
+            let linked = home.text.contains(&format!("href=\"{path}\""));
+            let readable = page.status == StatusCode::OK;
+            assert_eq!(
+                linked,
+                readable,
+                "{user}: {path} answers {} but the navigation {} it",
+                page.status,
+                if linked { "links" } else { "does not link" }
+            );
+        }
+    }
+}
