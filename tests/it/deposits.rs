@@ -413,6 +413,37 @@ async fn award_notice_then_a_late_refund_bears_interest_at_the_benchmark_rate_ti
         .collect();
     assert_eq!(overdue.len(), 2, "{open:?}");
     assert_eq!(overdue[0]["due_on"], "2026-03-09");
+    let message = overdue[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("on procedure CQJB-2026-001")
+            && message.contains("due back by 2026-03-09"),
+        "{message}"
+    );
+    let buyer = app.login("buyer1").await;
+    let zh = app
+        .request(
+            Method::GET,
+            "/api/v1/warnings",
+            Some(&buyer),
+            None,
+            &[("accept-language", "zh-CN")],
+        )
+        .await;
+    let zh_message = zh
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["rule"] == "deposit_refund_overdue")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        zh_message.contains("在采购项目 CQJB-2026-001 的投标保证金")
+            && zh_message.contains("应于 2026-03-09 前退还"),
+        "{zh_message}"
+    );
     assert_eq!(
         overdue[0]["responsible_org_id"],
         org_of(&app, "buyer1").await

@@ -4,6 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::calendar::WorkingCalendar;
 use gpmall_platform::db::{query_all, stmt};
+use gpmall_platform::i18n::{Lang, Text, Tr};
 use gpmall_platform::{ApiError, Ctx};
 use sea_orm::ConnectionTrait;
 
@@ -13,14 +14,27 @@ use super::views::{BenchmarkRates, deposit_view};
 use super::{RULE_CALENDAR, RULE_OVERDUE, SUBJECT};
 use crate::service::warnings::{self, Raise};
 
-/// What a warning calls a deposit: its supplier and its procedure or contract.
-fn label(row: &DepositRow) -> String {
-    let of = match (&row.procedure_no, &row.contract_no) {
-        (Some(procedure), _) => format!(" on procedure {procedure}"),
-        (None, Some(contract)) => format!(" on contract {contract}"),
-        (None, None) => String::new(),
-    };
-    format!("{} deposit of {}{of}", row.kind.as_str(), row.supplier_name)
+/// What a warning calls a deposit, in Chinese and in English: its kind, its supplier and its
+/// procedure or contract.
+fn label(row: &DepositRow) -> (String, String) {
+    let key = format!("deposits.kind.{}", row.kind.as_str());
+    let (zh, en) = (Tr::new(Lang::ZhCn), Tr::new(Lang::En));
+    let (kind_zh, kind_en) = (zh.t(&key), en.t(&key));
+    let supplier = &row.supplier_name;
+    match (&row.procedure_no, &row.contract_no) {
+        (Some(procedure), _) => (
+            format!("{supplier}在采购项目 {procedure} 的{kind_zh}"),
+            format!("{kind_en} of {supplier} on procedure {procedure}"),
+        ),
+        (None, Some(contract)) => (
+            format!("{supplier}在合同 {contract} 的{kind_zh}"),
+            format!("{kind_en} of {supplier} on contract {contract}"),
+        ),
+        (None, None) => (
+            format!("{supplier}的{kind_zh}"),
+            format!("{kind_en} of {supplier}"),
+        ),
+    }
 }
 
 pub(super) async fn raise_calendar_warning<C: ConnectionTrait>(
@@ -41,11 +55,15 @@ pub(super) async fn raise_calendar_warning<C: ConnectionTrait>(
             responsible_org_id: purchaser_org_id,
             counterparty_org_id: Some(deposit.supplier_id),
             due_on: Some(due),
-            message: format!(
-                "{}: refund deadline {due} was counted without the official calendar for {} (weekends only); it is provisional until an operator loads that year",
-                label(deposit),
-                years.join(", ")
-            ),
+            message: {
+                let (zh, en) = label(deposit);
+                warnings::stored(
+                    &Text::new("warning.msg.deposit_calendar")
+                        .named("what", zh, en)
+                        .arg("due", due)
+                        .arg("years", years.join(", ")),
+                )
+            },
         },
         now,
     )
@@ -62,7 +80,7 @@ async fn scan_one(
     let (today, now) = (ctx.clock.today(), ctx.clock.now());
     let mut open = 0;
     let subject = row.id.to_string();
-    let what = label(&row);
+    let (what_zh, what_en) = label(&row);
     if row.refund_due_provisional {
         let due = row.refund_due_on.unwrap_or(today);
         let missing = row
@@ -76,9 +94,13 @@ async fn scan_one(
     let view = deposit_view(&ctx.db, rates, row, today).await?;
     match view.refund_due_on {
         Some(due) if due < today => {
-            let message = format!(
-                "{what} ({}): due back by {due}, {} days late; late-refund interest so far {}",
-                view.amount, view.days_late, view.interest_owed
+            let message = warnings::stored(
+                &Text::new("warning.msg.deposit_overdue")
+                    .named("what", what_zh, what_en)
+                    .money("amount", view.amount)
+                    .arg("due", due)
+                    .arg("days", view.days_late)
+                    .money("interest", view.interest_owed),
             );
             let raise = Raise {
                 rule: RULE_OVERDUE,

@@ -38,15 +38,15 @@ pub(super) async fn warn_if_expiring<C: ConnectionTrait>(
             responsible_org_id: letter.applicant_org_id,
             counterparty_org_id: Some(letter.beneficiary_org_id),
             due_on: Some(letter.valid_until),
-            message: format!(
-                "{} letter {} from {} for {} in favour of {} expires on {} ({days} days left): \
-                 have it released if the obligation has ended, or renew it",
-                letter.kind.as_str(),
-                letter.letter_no,
-                letter.issuer,
-                letter.amount,
-                letter.beneficiary_name,
-                letter.valid_until
+            message: warnings::stored(
+                &Text::new("warning.msg.letter_expiring")
+                    .key_arg("kind", format!("guarantees.kind.{}", letter.kind.as_str()))
+                    .arg("letter_no", &letter.letter_no)
+                    .arg("issuer", &letter.issuer)
+                    .money("amount", letter.amount)
+                    .arg("beneficiary", &letter.beneficiary_name)
+                    .arg("valid_until", letter.valid_until)
+                    .arg("days", days),
             ),
         },
         now,
