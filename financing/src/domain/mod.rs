@@ -1,0 +1,3 @@
+//! Pure financing rules: the bank protocol's request signatures and the application lifecycle.
+
+pub mod signing;
