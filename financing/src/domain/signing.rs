@@ -22,7 +22,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::{Digest as _, Sha256};
 use sm2::dsa::signature::{Signer as _, Verifier as _};
-use sm2::pkcs8::DecodePublicKey as _;
+use sm2::pkcs8::{DecodePrivateKey as _, DecodePublicKey as _};
 
 /// The SM2 signer id (distinguishing identifier) both sides use: the GM/T 0009 default.
 pub const SM2_SIGNER_ID: &str = "1234567812345678";
@@ -254,6 +254,15 @@ impl KeyMaterial {
         let key = sm2::dsa::VerifyingKey::new(SM2_SIGNER_ID, key)
             .map_err(|_| KeyError::NotSm2PublicKey)?;
         Ok(KeyMaterial::Sm2Public(Box::new(key)))
+    }
+
+    /// An SM2 private key from PEM PKCS#8.
+    pub fn sm2_private_pem(pem: &str) -> Result<Self, KeyError> {
+        let secret =
+            sm2::SecretKey::from_pkcs8_pem(pem.trim()).map_err(|_| KeyError::NotSm2PrivateKey)?;
+        let key = sm2::dsa::SigningKey::new(SM2_SIGNER_ID, &secret)
+            .map_err(|_| KeyError::NotSm2PrivateKey)?;
+        Ok(KeyMaterial::Sm2Private(Box::new(key)))
     }
 
     /// An SM2 private key from the hex of its 32-byte scalar.
@@ -573,21 +582,23 @@ pub enum SignError {
     Key(KeyError),
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
+/// The fixed test vectors published in docs/bank-partner-api.md, for banks' developers, the
+/// sandbox bank and tests. The keys are public test keys: never register them for a real bank.
+pub mod test_vectors {
+    use super::Request;
 
-    /// The fixed vectors published in docs/bank-partner-api.md.
+    /// The ASCII text `gpmall-test-vector-secret-32byte`, as hex.
     pub const HMAC_SECRET_HEX: &str =
         "67706d616c6c2d746573742d766563746f722d7365637265742d333262797465";
-    /// GB/T 32918.2's example private key.
+    /// GB/T 32918.2's example private key (the scalar, hex).
     pub const SM2_PRIVATE_HEX: &str =
         "3945208f7b2144b13f36e38ac6d39f95889393692860b51a42fb81ef4df7c5b8";
+    /// 2026-01-01T00:00:00Z.
     pub const TIMESTAMP: i64 = 1_767_225_600;
     pub const NONCE: &str = "3f9c2a7e-5b1d-4c8e-9a60-2d7f1e4b8c05";
     pub const BODY: &str =
         r#"{"event_id":"EV-0001","kind":"approved","application_no":"FA-2026-000001"}"#;
-
+    /// `POST /bank/v1/events` with [`BODY`].
     pub fn vector_request() -> Request<'static> {
         Request {
             method: "POST",
@@ -596,6 +607,44 @@ pub(crate) mod tests {
             body: BODY.as_bytes(),
         }
     }
+    /// `GET /bank/v1/applications?status=approved&since=1767225600` with an empty body.
+    pub fn vector_get_request() -> Request<'static> {
+        Request {
+            method: "GET",
+            path: "/bank/v1/applications",
+            query: "status=approved&since=1767225600",
+            body: b"",
+        }
+    }
+    /// HMAC-SHA256 of the vector request's canonical string under the secret.
+    pub const HMAC_EXPECTED: &str =
+        "e1c018575145554a8bb9bcc8f41ff777dcf5fcc66f8127f580944139b010b8fd";
+    /// HMAC-SHA256 of [`vector_get_request`]'s canonical string under the secret.
+    pub const HMAC_GET_EXPECTED: &str =
+        "48b1b18a76395484b757d5b47ad9550e6143b4181e034044fdb224490f4e2bbe";
+    /// [`SM2_PRIVATE_HEX`] as PEM PKCS#8, as OpenSSL reads it.
+    pub const SM2_PRIVATE_PEM: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqBHM9VAYItBG0wawIBAQQgOUUgj3shRLE/NuOK
+xtOflYiTk2koYLUaQvuB7033xbihRANCAAQJ+d8xHlQhoVDdfRYeS8XGchefrRgz
+/AdrsI/zVvNQIMzqSQziZ3WlLcbqcYzBqmAK7QX7814ISmYy9gctqa0T
+-----END PRIVATE KEY-----
+";
+    /// The public key of [`SM2_PRIVATE_HEX`], PEM SubjectPublicKeyInfo.
+    pub const SM2_PUBLIC_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoEcz1UBgi0DQgAECfnfMR5UIaFQ3X0WHkvFxnIXn60Y
+M/wHa7CP81bzUCDM6kkM4md1pS3G6nGMwapgCu0F+/NeCEpmMvYHLamtEw==
+-----END PUBLIC KEY-----
+";
+    /// The same public key as uncompressed SEC1 (`04‖X‖Y`), hex.
+    pub const SM2_PUBLIC_SEC1_HEX: &str = "0409f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13";
+    /// Made once by this code (the `sm2` crate derives k per RFC 6979); any valid signature works.
+    pub const SM2_SIGNATURE_B64: &str = "MEUCIQDjMJFUmBoEXwb0SKVig0iwPAn9dQP4brt2Ye2m6gniCgIgNeNsSuIEk0qMdC4pUSoLvqXl6ceA73BACoGjzDLJ0/4=";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_vectors::*;
+    use super::*;
 
     fn hmac_ring() -> KeyRing {
         let mut ring = KeyRing::new();
@@ -729,9 +778,6 @@ pub(crate) mod tests {
         assert_eq!(signed.signature, HMAC_EXPECTED);
         assert_eq!(signed.key_id, "bank-a-2026");
     }
-
-    pub const HMAC_EXPECTED: &str =
-        "e1c018575145554a8bb9bcc8f41ff777dcf5fcc66f8127f580944139b010b8fd";
 
     #[test]
     fn hmac_round_trip_verifies_and_any_change_is_refused() {
@@ -980,20 +1026,25 @@ pub(crate) mod tests {
         );
     }
 
-    pub const SM2_PUBLIC_PEM: &str = "-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoEcz1UBgi0DQgAECfnfMR5UIaFQ3X0WHkvFxnIXn60Y
-M/wHa7CP81bzUCDM6kkM4md1pS3G6nGMwapgCu0F+/NeCEpmMvYHLamtEw==
------END PUBLIC KEY-----
-";
-    pub const SM2_PUBLIC_SEC1_HEX: &str = "0409f9df311e5421a150dd7d161e4bc5c672179fad1833fc076bb08ff356f35020ccea490ce26775a52dc6ea718cc1aa600aed05fbf35e084a6632f6072da9ad13";
-    /// Made once by this code (the `sm2` crate derives k per RFC 6979); any valid signature works.
-    pub const SM2_SIGNATURE_B64: &str = "MEUCIQDjMJFUmBoEXwb0SKVig0iwPAn9dQP4brt2Ye2m6gniCgIgNeNsSuIEk0qMdC4pUSoLvqXl6ceA73BACoGjzDLJ0/4=";
+    #[test]
+    fn hmac_get_vector_signs_the_query_too() {
+        let signed = hmac_ring()
+            .sign(&vector_get_request(), TIMESTAMP, NONCE)
+            .unwrap();
+        assert_eq!(signed.signature, HMAC_GET_EXPECTED);
+    }
 
     #[test]
     fn sm2_public_key_matches_the_private_key() {
         let private = KeyMaterial::sm2_private_hex(SM2_PRIVATE_HEX).unwrap();
+        let from_pem = KeyMaterial::sm2_private_pem(SM2_PRIVATE_PEM).unwrap();
         let public = KeyMaterial::sm2_public_pem(SM2_PUBLIC_PEM).unwrap();
         assert_eq!(private.sm2_public_sec1_hex().unwrap(), SM2_PUBLIC_SEC1_HEX);
+        assert_eq!(from_pem.sm2_public_sec1_hex().unwrap(), SM2_PUBLIC_SEC1_HEX);
+        assert_eq!(
+            KeyMaterial::sm2_private_pem(SM2_PUBLIC_PEM).unwrap_err(),
+            KeyError::NotSm2PrivateKey
+        );
         assert_eq!(public.sm2_public_sec1_hex().unwrap(), SM2_PUBLIC_SEC1_HEX);
     }
 
@@ -1144,6 +1195,22 @@ M/wHa7CP81bzUCDM6kkM4md1pS3G6nGMwapgCu0F+/NeCEpmMvYHLamtEw==
                 .unwrap()
         );
         println!("sec1: {}", hex::encode(key.verifying_key().to_sec1_bytes()));
+        use sm2::pkcs8::EncodePrivateKey as _;
+        let secret = sm2::SecretKey::from_slice(&hex::decode(SM2_PRIVATE_HEX).unwrap()).unwrap();
+        println!(
+            "{}",
+            secret
+                .to_pkcs8_pem(sm2::pkcs8::LineEnding::LF)
+                .unwrap()
+                .as_str()
+        );
+        println!(
+            "hmac get: {}",
+            hmac_ring()
+                .sign(&vector_get_request(), TIMESTAMP, NONCE)
+                .unwrap()
+                .signature
+        );
         println!(
             "sm2: {}",
             sm2_ring()
