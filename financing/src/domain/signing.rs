@@ -587,6 +587,8 @@ pub enum SignError {
 pub mod test_vectors {
     use super::Request;
 
+    pub const HMAC_KEY_ID: &str = "sandbox-hmac-1";
+    pub const SM2_KEY_ID: &str = "sandbox-sm2-1";
     /// The ASCII text `gpmall-test-vector-secret-32byte`, as hex.
     pub const HMAC_SECRET_HEX: &str =
         "67706d616c6c2d746573742d766563746f722d7365637265742d333262797465";
@@ -1167,6 +1169,141 @@ mod tests {
             sm2_ring().get("bank-b-2026").unwrap().material().scheme(),
             Scheme::Sm2Sm3
         );
+    }
+
+    const PARTNER_DOC: &str = include_str!("../../../docs/bank-partner-api.md");
+
+    /// The value of `name:` in the doc's vectors block.
+    fn doc_field(name: &str) -> &'static str {
+        let block = doc_block("vectors");
+        let prefix = format!("{name}:");
+        block
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix))
+            .unwrap_or_else(|| panic!("the vectors block has no {name}"))
+            .trim()
+    }
+
+    /// The fenced block right after `<!-- marker -->`, without its fences.
+    fn doc_block(marker: &str) -> &'static str {
+        let tag = format!("<!-- {marker} -->");
+        let after = &PARTNER_DOC[PARTNER_DOC.find(&tag).unwrap_or_else(|| panic!("no {tag}"))..];
+        let open = after
+            .find("```")
+            .expect("a fenced block follows the marker");
+        let body_start = open + after[open..].find('\n').unwrap() + 1;
+        let body_len = after[body_start..].find("\n```").unwrap();
+        &after[body_start..body_start + body_len]
+    }
+
+    #[test]
+    fn the_partner_doc_vectors_are_the_ones_the_code_checks() {
+        assert_eq!(doc_field("hmac_key_id"), HMAC_KEY_ID);
+        assert_eq!(doc_field("hmac_secret_hex"), HMAC_SECRET_HEX);
+        assert_eq!(doc_field("timestamp"), TIMESTAMP.to_string());
+        assert_eq!(doc_field("nonce"), NONCE);
+        assert_eq!(doc_field("body"), BODY);
+        assert_eq!(doc_field("hmac_signature"), HMAC_EXPECTED);
+        assert_eq!(doc_field("get_hmac_signature"), HMAC_GET_EXPECTED);
+        assert_eq!(doc_field("sm2_key_id"), SM2_KEY_ID);
+        assert_eq!(doc_field("sm2_private_hex"), SM2_PRIVATE_HEX);
+        assert_eq!(doc_field("sm2_public_sec1_hex"), SM2_PUBLIC_SEC1_HEX);
+        assert_eq!(doc_field("sm2_signature"), SM2_SIGNATURE_B64);
+        assert_eq!(
+            doc_block("vector:sm2-public-pem").trim(),
+            SM2_PUBLIC_PEM.trim()
+        );
+        assert_eq!(
+            doc_block("vector:sm2-private-pem").trim(),
+            SM2_PRIVATE_PEM.trim()
+        );
+    }
+
+    /// Checks the doc with nothing but its own text, so a bank's developer can trust it.
+    #[test]
+    fn the_partner_doc_vectors_verify_with_our_code() {
+        let body = doc_field("body").as_bytes();
+        assert_eq!(doc_field("body_sha256"), body_hash(body));
+        assert_eq!(doc_field("query"), "(empty)");
+        let post = Request {
+            method: doc_field("method"),
+            path: doc_field("path"),
+            query: "",
+            body,
+        };
+        let (get_path, get_query) = doc_field("get_target").split_once('?').unwrap();
+        let get = Request {
+            method: "GET",
+            path: get_path,
+            query: get_query,
+            body: b"",
+        };
+        let timestamp: i64 = doc_field("timestamp").parse().unwrap();
+        let nonce = doc_field("nonce");
+        assert_eq!(
+            canonical_string(&post, timestamp, nonce).unwrap(),
+            doc_block("vector:canonical")
+        );
+        assert_eq!(
+            canonical_string(&get, timestamp, nonce).unwrap(),
+            doc_block("vector:canonical-get")
+        );
+
+        let ts = timestamp.to_string();
+        let check = |ring: &KeyRing, request: &Request<'_>, key_id: &str, signature: &str| {
+            let headers = SignatureHeaders {
+                key_id: Some(key_id),
+                timestamp: Some(&ts),
+                nonce: Some(nonce),
+                signature: Some(signature),
+            };
+            assert_eq!(
+                ring.verify(request, &headers, timestamp).map(|v| v.nonce),
+                Ok(nonce),
+                "{key_id} {signature}"
+            );
+        };
+
+        let mut hmac = KeyRing::new();
+        let secret = HmacSecret::from_hex(doc_field("hmac_secret_hex")).unwrap();
+        hmac.rotate_in(Key::new(doc_field("hmac_key_id"), KeyMaterial::Hmac(secret)).unwrap())
+            .unwrap();
+        for (request, field) in [(&post, "hmac_signature"), (&get, "get_hmac_signature")] {
+            let signed = hmac.sign(request, timestamp, nonce).unwrap();
+            assert_eq!(signed.signature, doc_field(field));
+            check(&hmac, request, doc_field("hmac_key_id"), doc_field(field));
+        }
+
+        let public = KeyMaterial::sm2_public_pem(doc_block("vector:sm2-public-pem")).unwrap();
+        assert_eq!(
+            public.sm2_public_sec1_hex().unwrap(),
+            doc_field("sm2_public_sec1_hex")
+        );
+        let mut sm2 = KeyRing::new();
+        sm2.rotate_in(Key::new(doc_field("sm2_key_id"), public).unwrap())
+            .unwrap();
+        check(
+            &sm2,
+            &post,
+            doc_field("sm2_key_id"),
+            doc_field("sm2_signature"),
+        );
+        for private in [
+            KeyMaterial::sm2_private_pem(doc_block("vector:sm2-private-pem")).unwrap(),
+            KeyMaterial::sm2_private_hex(doc_field("sm2_private_hex")).unwrap(),
+        ] {
+            assert_eq!(
+                private.sm2_public_sec1_hex().unwrap(),
+                doc_field("sm2_public_sec1_hex")
+            );
+            let canonical = canonical_string(&post, timestamp, nonce).unwrap();
+            check(
+                &sm2,
+                &post,
+                doc_field("sm2_key_id"),
+                &private.sign(&canonical).unwrap(),
+            );
+        }
     }
 
     /// Prints the values pasted above; run with `--ignored --nocapture` after changing a vector.
