@@ -202,6 +202,7 @@ pub enum KeyError {
 pub struct HmacSecret(Vec<u8>);
 
 impl HmacSecret {
+    /// A secret of at least [`MIN_HMAC_SECRET_BYTES`] bytes.
     pub fn new(bytes: Vec<u8>) -> Result<Self, KeyError> {
         if bytes.len() < MIN_HMAC_SECRET_BYTES {
             return Err(KeyError::HmacSecretTooShort(bytes.len()));
@@ -209,6 +210,7 @@ impl HmacSecret {
         Ok(HmacSecret(bytes))
     }
 
+    /// A secret written as hex, as registered by the operator.
     pub fn from_hex(text: &str) -> Result<Self, KeyError> {
         Self::new(hex::decode(text.trim()).map_err(|_| KeyError::NotHex)?)
     }
@@ -460,6 +462,7 @@ pub struct Key {
 }
 
 impl Key {
+    /// A key under the id the signer sends in `X-GP-Key-Id`.
     pub fn new(id: &str, material: KeyMaterial) -> Result<Self, KeyError> {
         if !is_token(id, MAX_KEY_ID_LEN) {
             return Err(KeyError::BadKeyId);
@@ -1313,8 +1316,9 @@ mod tests {
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
 
-        /// (64 cases: SM2 is slow in debug builds.) Any well-formed request signed by either scheme verifies, and changing any one
+        /// Any well-formed request signed by either scheme verifies, and changing any one
         /// signed part (a body byte, the path, the query, the nonce, the timestamp) breaks it.
+        /// 64 cases: SM2 is slow in debug builds.
         #[test]
         fn signatures_cover_every_signed_part(
             body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256),
