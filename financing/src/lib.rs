@@ -1,0 +1,4 @@
+//! Financing: suppliers' credit loans against their procurement contracts, decided, signed,
+//! disbursed and repaid by partner banks through a signed bank API.
+
+pub mod domain;
