@@ -132,14 +132,6 @@ impl ContractRow {
         })
     }
 
-    pub fn is_terminated(&self) -> bool {
-        self.c.status == ContractStatus::Terminated
-    }
-
-    pub fn is_active(&self) -> bool {
-        self.c.status.is_active()
-    }
-
     /// Unpublished, past its deadline, and not terminated.
     pub fn publication_late(&self) -> bool {
         self.c.published_on.is_none()

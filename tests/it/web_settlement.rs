@@ -1252,3 +1252,75 @@ async fn the_purchaser_records_the_performance_deposit_a_contract_requires_on_it
     assert_eq!(listed.body["items"][0]["amount"], "100.00");
     assert_eq!(listed.body["items"][0]["reference"], "HD-2026-0302");
 }
+
+#[tokio::test]
+async fn each_party_is_told_what_it_may_do_with_a_contract_and_the_page_offers_just_that() {
+    let app = TestApp::spawn().await;
+    let contract = accepted_contract(&app, "buyer1", "6000.00").await;
+    let id = contract["id"].as_i64().unwrap();
+    let actions = |user: &'static str| {
+        let app = &app;
+        async move {
+            let token = app.login(user).await;
+            app.get(&format!("/api/v1/contracts/{id}"), Some(&token))
+                .await
+                .body
+                .clone()
+        }
+    };
+    let buyer = actions("buyer1").await;
+    assert_eq!(
+        buyer["actions"],
+        json!({"record_payment": true, "open_dispute": true, "record_milestone": false, "publish": true})
+    );
+    let supplier = actions("supplier1").await;
+    assert_eq!(
+        supplier["actions"],
+        json!({"record_payment": false, "open_dispute": false, "record_milestone": false, "publish": false})
+    );
+    let operator = actions("operator").await;
+    assert_eq!(operator["actions"]["record_payment"], false);
+
+    // A dispute: the buyer may withdraw it, the supplier accept it, the operator decide it.
+    let token = app.login("buyer1").await;
+    app.post(
+        &format!("/api/v1/contracts/{id}/disputes"),
+        Some(&token),
+        &json!({"instalment_seq": 1, "amount": "1000.00", "reason": "外包装破损"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let dispute_actions = |view: &Value| view["disputes"][0]["actions"].clone();
+    assert_eq!(
+        dispute_actions(&actions("buyer1").await),
+        json!({"withdraw": true, "accept": false, "decide": false})
+    );
+    assert_eq!(
+        dispute_actions(&actions("supplier1").await),
+        json!({"withdraw": false, "accept": true, "decide": false})
+    );
+    assert_eq!(
+        dispute_actions(&actions("operator").await),
+        json!({"withdraw": false, "accept": false, "decide": true})
+    );
+
+    // Paid in full (the undisputed 5,000): nothing more to pay or dispute, and the page
+    // offers neither form.
+    let account = contract["collection_account"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/contracts/{id}/payments"),
+        Some(&token),
+        &json!({"amount": "5000.00", "paid_on": "2026-03-02", "voucher_no": "PZ-7", "account": account}),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let after = actions("buyer1").await;
+    assert_eq!(after["actions"]["record_payment"], false);
+    assert_eq!(after["actions"]["open_dispute"], false);
+    let mut page = Browser::signed_in(&app, "buyer1").await;
+    page.get(&format!("/contracts/{id}"))
+        .await
+        .assert_lacks(&format!("action=\"/contracts/{id}/payments\""))
+        .assert_lacks(&format!("action=\"/contracts/{id}/disputes\""))
+        .assert_shows(&format!("action=\"/contracts/{id}/disputes/"));
+}

@@ -13,7 +13,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use super::bounded_text;
-use super::contracts::{ContractView, complete_if_paid, load_view};
+use super::contracts::{ContractView, complete_if_paid, load_view, with_actions};
 use crate::domain::disputes::{
     DisputeAction, DisputeParty, DisputeRefusal, DisputeStatus, deducted_fen, dispute_transition,
 };
@@ -159,7 +159,9 @@ pub async fn open(
         now,
     )
     .await?;
-    let view = load_view(&txn, contract_id, today).await?;
+    let view = load_view(&txn, contract_id, today)
+        .await
+        .map(|view| with_actions(actor, view))?;
     idempotency::store(&txn, actor.user_id, idempotency_key, 201, &view).await?;
     txn.commit().await?;
     Ok(view)
@@ -320,7 +322,9 @@ pub async fn resolve(
         now,
     )
     .await?;
-    let view = load_view(&txn, contract_id, today).await?;
+    let view = load_view(&txn, contract_id, today)
+        .await
+        .map(|view| with_actions(actor, view))?;
     idempotency::store(&txn, actor.user_id, idempotency_key, 200, &view).await?;
     txn.commit().await?;
     Ok(view)

@@ -13,7 +13,7 @@ use gpmall_platform::{ApiError, Ctx};
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
-use super::contracts::{ContractView, load_view, refresh_due_dates};
+use super::contracts::{ContractView, load_view, refresh_due_dates, with_actions};
 
 const REACHED_ON: Field = Field::new("reached_on", "field.milestone_reached_on");
 
@@ -91,7 +91,9 @@ pub async fn record(
         .unwrap_or_default();
     if let Some(recorded) = instalment.try_get::<Option<String>>("", "milestone_reached_on")? {
         if recorded == input.reached_on.to_string() {
-            return load_view(&txn, contract_id, today).await;
+            return load_view(&txn, contract_id, today)
+                .await
+                .map(|view| with_actions(actor, view));
         }
         return Err(ApiError::say(
             StatusCode::CONFLICT,
@@ -153,7 +155,9 @@ pub async fn record(
         now,
     )
     .await?;
-    let view = load_view(&txn, contract_id, today).await?;
+    let view = load_view(&txn, contract_id, today)
+        .await
+        .map(|view| with_actions(actor, view))?;
     txn.commit().await?;
     Ok(view)
 }

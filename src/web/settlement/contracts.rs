@@ -13,8 +13,7 @@ use gpmall_platform::identity::session::random_token;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::pagination::PageRequest;
 use gpmall_platform::{ApiError, Ctx, Money};
-use gpmall_settlement::domain::contract::ContractStatus;
-use gpmall_settlement::domain::disputes::{DisputeAction, DisputeStatus};
+use gpmall_settlement::domain::disputes::DisputeAction;
 use gpmall_settlement::domain::terms::{LateInterest, PaymentMethod, PaymentTerms, Trigger};
 use gpmall_settlement::service::contracts::{
     self, AmountOwed, AmountsOwed, DisputeView, PaymentInput,
@@ -64,24 +63,17 @@ pub fn method_name(method: PaymentMethod) -> &'static str {
     }
 }
 
-/// What the viewer may do with contracts.
+/// Which side the viewer is on (what it may do comes from the service, with each contract).
 pub struct Viewer {
     pub purchaser: bool,
     pub supplier: bool,
-    /// A purchaser's buyer publishes contracts.
-    pub may_publish: bool,
-    /// A purchaser's buyer or finance officer records payments.
-    pub may_pay: bool,
 }
 
 impl Viewer {
     fn of(user: &Identity) -> Self {
-        let purchaser = user.org_kind == OrgKind::Purchaser;
         Viewer {
-            purchaser,
+            purchaser: user.org_kind == OrgKind::Purchaser,
             supplier: user.org_kind == OrgKind::Supplier,
-            may_publish: purchaser && user.has_role(Role::Buyer),
-            may_pay: purchaser && (user.has_role(Role::Buyer) || user.has_role(Role::Finance)),
         }
     }
 }
@@ -365,11 +357,11 @@ struct ContractPage {
 
 impl ContractPage {
     fn shows_payment_form(&self) -> bool {
-        self.viewer.may_pay && self.row.is_active() && self.row.outstanding.is_positive()
+        self.row.c.actions.record_payment
     }
 
     fn shows_dispute_form(&self) -> bool {
-        self.viewer.may_pay && self.row.is_active() && !self.unpaid.is_empty()
+        self.row.c.actions.open_dispute
     }
 
     fn shows_milestone_form(&self) -> bool {
@@ -377,9 +369,7 @@ impl ContractPage {
     }
 
     fn shows_publish(&self) -> bool {
-        self.viewer.may_publish
-            && self.row.c.published_on.is_none()
-            && self.row.c.status != ContractStatus::Terminated
+        self.row.c.actions.publish
     }
 }
 
@@ -437,8 +427,7 @@ async fn render_detail(ctx: &Ctx, page: &Page, id: i64) -> PageResult {
                 at_sme_limit: i.due_at_sme_limit,
                 awaits_milestone: i.trigger == Trigger::Milestone
                     && i.milestone_reached_on.is_none()
-                    && row.is_active()
-                    && Viewer::of(user).may_publish,
+                    && row.c.actions.record_milestone,
             }
         })
         .collect();
@@ -457,16 +446,11 @@ async fn render_detail(ctx: &Ctx, page: &Page, id: i64) -> PageResult {
         .c
         .disputes
         .iter()
-        .map(|d| {
-            let open = d.status == DisputeStatus::Open;
-            DisputeLine {
-                may_withdraw: open && viewer.may_pay,
-                may_accept: open && viewer.supplier && user.has_role(Role::Seller),
-                may_decide: open
-                    && user.org_kind == OrgKind::Operator
-                    && user.has_role(Role::Operator),
-                d: d.clone(),
-            }
+        .map(|d| DisputeLine {
+            may_withdraw: d.actions.withdraw,
+            may_accept: d.actions.accept,
+            may_decide: d.actions.decide,
+            d: d.clone(),
         })
         .collect();
     let mut dispute_form = page.retained::<DisputeForm>("dispute").unwrap_or_default();

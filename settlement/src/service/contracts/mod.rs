@@ -11,6 +11,7 @@ use crate::domain::contract::{self, ContractEvent, ContractStatus};
 use crate::domain::terms::{self, PaymentTerms, Trigger};
 
 mod accounts;
+mod actions;
 mod create;
 mod due_warnings;
 mod events;
@@ -21,6 +22,7 @@ mod receivables;
 mod views;
 
 pub use accounts::*;
+pub use actions::*;
 pub use create::*;
 pub use due_warnings::*;
 pub use events::*;

@@ -191,7 +191,9 @@ pub async fn record_payment(
         now,
     )
     .await?;
-    let view = load_view(&txn, id, today).await?;
+    let view = load_view(&txn, id, today)
+        .await
+        .map(|view| with_actions(actor, view))?;
     idempotency::store(&txn, actor.user_id, idempotency_key, 200, &view).await?;
     txn.commit().await?;
     Ok(view)

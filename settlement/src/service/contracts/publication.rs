@@ -71,7 +71,9 @@ pub async fn publish(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractVie
         now,
     )
     .await?;
-    let view = load_view(&txn, id, today).await?;
+    let view = load_view(&txn, id, today)
+        .await
+        .map(|view| with_actions(actor, view))?;
     txn.commit().await?;
     Ok(view)
 }

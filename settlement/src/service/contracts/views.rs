@@ -69,6 +69,8 @@ pub struct DisputeView {
     pub deducted: Option<Money>,
     pub resolved_on: Option<NaiveDate>,
     pub resolution_note: Option<String>,
+    /// What the viewer may do about it now.
+    pub actions: DisputeActions,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -114,6 +116,8 @@ pub struct ContractView {
     pub deducted: Money,
     pub interest_owed: Money,
     pub as_of: NaiveDate,
+    /// What the viewer may do with the contract now.
+    pub actions: ContractActions,
 }
 
 pub(crate) const CONTRACT_COLUMNS: &str = "id, contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
@@ -220,6 +224,7 @@ async fn disputes_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Vec<Disput
                     .map(Money::from_fen),
                 resolved_on: optional_date(d, "resolved_on")?,
                 resolution_note: d.try_get("", "resolution_note")?,
+                actions: DisputeActions::default(),
             })
         })
         .collect()
@@ -404,6 +409,7 @@ pub(super) async fn build_view<C: ConnectionTrait>(
         deducted: Money::from_fen(totals.deducted),
         interest_owed: Money::from_fen(totals.interest),
         as_of: today,
+        actions: ContractActions::default(),
     })
 }
 
@@ -451,7 +457,10 @@ pub async fn get(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractView, A
     )
     .await?
     .ok_or_else(|| ApiError::not_found("contract"))?;
-    build_view(&ctx.db, &row, ctx.clock.today()).await
+    Ok(with_actions(
+        actor,
+        build_view(&ctx.db, &row, ctx.clock.today()).await?,
+    ))
 }
 
 pub async fn list(
@@ -485,7 +494,7 @@ pub async fn list(
     let today = ctx.clock.today();
     let mut items = Vec::with_capacity(rows.len());
     for row in &rows {
-        items.push(build_view(&ctx.db, row, today).await?);
+        items.push(with_actions(actor, build_view(&ctx.db, row, today).await?));
     }
     Ok(ListResponse::new(items, total as u64, page))
 }
