@@ -55,21 +55,19 @@ pub struct CartItemInput {
 
 fn require_buyer(actor: &Identity) -> Result<(), ApiError> {
     if actor.org_kind != OrgKind::Purchaser {
-        return Err(ApiError::forbidden("only purchasing units buy in the mall"));
+        return Err(ApiError::refused(Text::new("msg.cart.purchasers_only")));
     }
     actor.require_role(Role::Buyer)
 }
 
 pub fn check_quantity(quantity: i64) -> Result<(), ApiError> {
     if quantity <= 0 {
-        return Err(ApiError::validation(
-            "quantity must be a whole number of at least 1",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.cart.quantity_min")));
     }
     if quantity > MAX_QUANTITY {
-        return Err(ApiError::validation(format!(
-            "quantity is at most {MAX_QUANTITY}"
-        )));
+        return Err(ApiError::invalid(
+            Text::new("msg.cart.quantity_max").arg("max", MAX_QUANTITY),
+        ));
     }
     Ok(())
 }
