@@ -1,4 +1,5 @@
 //! Queries that are more than an entity lookup.
 
+pub mod cart;
 pub mod placement;
 pub mod search;
