@@ -3,7 +3,6 @@
 //! own lines; the operator and the regulator see every unit's (budget disclosure).
 
 use gpmall_platform::audit::{self, AuditEntry};
-use gpmall_platform::db::{execute, stmt};
 use gpmall_platform::entity::organization;
 use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
@@ -385,25 +384,8 @@ pub async fn adjust(
         )
     };
     // The bound is in the statement as well, so a concurrent raise cannot pass it either.
-    let changed = execute(
-        &txn,
-        stmt(
-            txn.get_database_backend(),
-            "UPDATE budget_lines SET amount_fen = amount_fen + ?, remaining_fen = remaining_fen + ? \
-             WHERE id = ? AND remaining_fen + ? >= 0 AND amount_fen + ? >= 0 AND amount_fen + ? <= ?",
-            [
-                delta.into(),
-                delta.into(),
-                id.into(),
-                delta.into(),
-                delta.into(),
-                delta.into(),
-                Money::MAX_FEN.into(),
-            ],
-        ),
-    )
-    .await?;
-    if changed != 1 {
+    let changed = crate::repo::budgets::adjust(&txn, id, delta).await?;
+    if !changed {
         let current = get(&txn, actor, id).await?;
         if Money::bounded(current.amount_fen.saturating_add(delta)).is_none() {
             return Err(too_large(current.amount_fen));
