@@ -15,14 +15,15 @@ use crate::seed::{self, BUDGET_LINES, BUYERS, SUPPLIERS};
 use crate::server::Server;
 use crate::stats::{CpuTracker, Latencies, Scope, wait_for_quiet};
 
-/// The statements `gpmall_mall::service::orders::place` runs for a one-line order from a
-/// buyer's own budget line, in the same order, with the same shapes. The service sends them in
+/// The statements `gpmall_mall::service::orders::place` runs (through the placement repository,
+/// `gpmall_mall::repo::placement`) for a one-line order from a buyer's own budget line, in the
+/// same order, with the same shapes. The service sends them in
 /// three pipelined batches; pgbench cannot (`\gset` is not allowed in its pipeline mode), so the
 /// anchor sends one statement per round trip, as any client that waits for each reply does.
 /// The session lookup is not here: the service answers it from the Redis cache.
 /// `restriction_cutoff` is today minus the payment-restriction days (45 by default): the
 /// ordering-restriction check looks for contracts shipped before it and still unpaid.
-/// Keep this in step with `place` when it changes.
+/// Keep this in step with the placement repository when it changes.
 pub fn pgbench_script(products: i64, fiscal_year: i32, restriction_cutoff: &str) -> String {
     format!(
         r#"\set bl random(1, {BUDGET_LINES})

@@ -126,6 +126,17 @@ async fn bad_search_parameters_are_400() {
     }
 }
 
+/// A bad price bound is named by its label, never by the query parameter.
+#[tokio::test]
+async fn a_bad_price_bound_is_named_in_words() {
+    let app = TestApp::spawn().await;
+    let refused = app.search("min_price=1.001").await;
+    refused.assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    let message = refused.body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("“Min”"), "{message}");
+    assert!(!message.contains("min_price"), "{message}");
+}
+
 #[tokio::test]
 async fn product_page_and_unknown_product() {
     let app = TestApp::spawn().await;

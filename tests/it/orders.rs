@@ -640,3 +640,49 @@ async fn the_ordering_restriction_is_a_typed_answer_naming_the_unpaid_contract()
         None
     );
 }
+
+/// Budget refusals say what was wrong in words and amounts, not in field names.
+#[tokio::test]
+async fn budget_refusals_name_what_is_wrong_in_words() {
+    let app = TestApp::spawn().await;
+    let buyer = app.login("buyer1").await;
+    let line = app.new_budget_line(&buyer, "T-WORDS", "1000.00").await;
+    let adjust = |delta: &'static str| {
+        let (app, buyer) = (&app, &buyer);
+        async move {
+            app.post(
+                &format!("/api/v1/budgets/{line}/adjustments"),
+                Some(buyer),
+                &json!({"delta": delta, "reason": "调整"}),
+            )
+            .await
+        }
+    };
+    let zero = adjust("0.00").await;
+    zero.assert_error(StatusCode::BAD_REQUEST, "VALIDATION_FAILED");
+    assert_eq!(
+        zero.body["error"]["message"],
+        "The adjustment must not be zero."
+    );
+    let cut = adjust("-1500.00").await;
+    cut.assert_error(StatusCode::CONFLICT, "BUDGET_EXCEEDED");
+    assert_eq!(
+        cut.body["error"]["message"],
+        "A cut of ¥1,500.00 is more than the ¥1,000.00 that remains unspent."
+    );
+    let unit = app.get("/api/v1/auth/me", Some(&buyer)).await.body["org_id"].clone();
+    let operator = app.login("operator").await;
+    let again = app
+        .post(
+            "/api/v1/budgets",
+            Some(&operator),
+            &json!({"org_id": unit, "code": "T-WORDS", "fiscal_year": 2026,
+                "fund_source": "财政拨款", "amount": "1.00"}),
+        )
+        .await;
+    again.assert_error(StatusCode::CONFLICT, "BUDGET_LINE_EXISTS");
+    assert_eq!(
+        again.body["error"]["message"],
+        "Budget line T-WORDS already exists for 2026."
+    );
+}

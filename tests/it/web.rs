@@ -498,7 +498,8 @@ async fn cart_quantities_change_and_lines_go() {
         .await;
     refused
         .assert_status(StatusCode::BAD_REQUEST)
-        .assert_shows("quantity must be a whole number of at least 1");
+        .assert_shows("数量须为不小于 1 的整数。")
+        .assert_lacks("quantity must be");
     buyer
         .submit("/cart/remove", &[("csrf", &csrf), ("product_id", &product)])
         .await

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use gpmall_platform::error::ErrorBody;
 use gpmall_platform::extract::{ApiJson, ApiPath, ApiQuery, positive_id};
+use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::guard::{Operator, Seller};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiResult, Ctx, Money};
@@ -71,11 +72,14 @@ pub struct SearchQuery {
     pub per_page: Option<u64>,
 }
 
-fn parse_price(value: Option<&str>, field: &str) -> ApiResult<Option<Money>> {
+/// A price bound of the search; `field` is the locale key of its label.
+fn parse_price(value: Option<&str>, field: &'static str) -> ApiResult<Option<Money>> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) => v.parse::<Money>().map(Some).map_err(|e| {
-            gpmall_platform::ApiError::validation(format!("{field}: {e} (got {v:?})"))
+        Some(v) => v.parse::<Money>().map(Some).map_err(|_| {
+            gpmall_platform::ApiError::invalid(
+                Text::new("msg.search.bad_price").key_arg("field", field),
+            )
         }),
     }
 }
@@ -86,8 +90,8 @@ impl SearchQuery {
         Ok(SearchParams {
             q: self.q,
             category: self.category,
-            min_price: parse_price(self.min_price.as_deref(), "min_price")?,
-            max_price: parse_price(self.max_price.as_deref(), "max_price")?,
+            min_price: parse_price(self.min_price.as_deref(), "field.min_price")?,
+            max_price: parse_price(self.max_price.as_deref(), "field.max_price")?,
             supplier_id: self.supplier_id,
             sme_only: self.sme_only.unwrap_or(false),
             sort: self.sort,

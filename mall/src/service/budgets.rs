@@ -3,7 +3,6 @@
 //! own lines; the operator and the regulator see every unit's (budget disclosure).
 
 use gpmall_platform::audit::{self, AuditEntry};
-use gpmall_platform::db::{execute, stmt};
 use gpmall_platform::entity::organization;
 use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
@@ -286,18 +285,16 @@ pub async fn create(
     let org_id = match (input.org_id, actor.has_role(Role::Operator)) {
         (Some(id), _) => id,
         (None, false) => actor.org_id,
-        (None, true) => return Err(ApiError::validation("org_id names the purchasing unit")),
+        (None, true) => return Err(ApiError::invalid(Text::new("msg.budget.unit_required"))),
     };
     if !may_manage(actor, org_id) {
-        return Err(ApiError::forbidden(
-            "only the operator or the unit's finance officer manages budget lines",
-        ));
+        return Err(ApiError::refused(Text::new("msg.budget.managers_only")));
     }
     let org = organization::Entity::find_by_id(org_id)
         .one(&ctx.db)
         .await?
         .filter(|o| o.kind == OrgKind::Purchaser.as_str())
-        .ok_or_else(|| ApiError::validation("org_id is not a purchasing unit"))?;
+        .ok_or_else(|| ApiError::invalid(Text::new("msg.budget.not_a_purchaser")))?;
     let code = clean_name("field.budget_code", &input.code, 64)?;
     let code = code.as_str();
     let fund_source = clean_name("field.fund_source", &input.fund_source, 100)?;
@@ -311,7 +308,7 @@ pub async fn create(
         this_year + 1,
     )?;
     if !input.amount.is_positive() {
-        return Err(ApiError::validation("amount must be greater than zero"));
+        return Err(ApiError::invalid(Text::new("msg.budget.amount_positive")));
     }
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
@@ -322,12 +319,11 @@ pub async fn create(
         .one(&txn)
         .await?;
     if exists.is_some() {
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "BUDGET_LINE_EXISTS",
-            format!(
-                "budget line {code} already exists for {}",
-                input.fiscal_year
-            ),
+            Text::new("msg.budget.exists")
+                .arg("line", code)
+                .arg("year", input.fiscal_year),
         ));
     }
     let saved = budget_line::ActiveModel {
@@ -369,21 +365,17 @@ pub async fn adjust(
 ) -> Result<BudgetLineView, ApiError> {
     let reason = clean_note("field.reason", &input.reason, 500)?;
     if reason.is_empty() {
-        return Err(ApiError::validation(
-            "reason is required for a budget adjustment",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.budget.reason_required")));
     }
     let reason = reason.as_str();
     if input.delta == Money::ZERO {
-        return Err(ApiError::validation("delta must not be zero"));
+        return Err(ApiError::invalid(Text::new("msg.budget.delta_zero")));
     }
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
     let before = get(&txn, actor, id).await?;
     if !may_manage(actor, before.org_id) {
-        return Err(ApiError::forbidden(
-            "only the operator or the unit's finance officer adjusts budget lines",
-        ));
+        return Err(ApiError::refused(Text::new("msg.budget.managers_only")));
     }
     let delta = input.delta.fen();
     let too_large = |amount_fen: i64| {
@@ -392,36 +384,17 @@ pub async fn adjust(
         )
     };
     // The bound is in the statement as well, so a concurrent raise cannot pass it either.
-    let changed = execute(
-        &txn,
-        stmt(
-            txn.get_database_backend(),
-            "UPDATE budget_lines SET amount_fen = amount_fen + ?, remaining_fen = remaining_fen + ? \
-             WHERE id = ? AND remaining_fen + ? >= 0 AND amount_fen + ? >= 0 AND amount_fen + ? <= ?",
-            [
-                delta.into(),
-                delta.into(),
-                id.into(),
-                delta.into(),
-                delta.into(),
-                delta.into(),
-                Money::MAX_FEN.into(),
-            ],
-        ),
-    )
-    .await?;
-    if changed != 1 {
+    let changed = crate::repo::budgets::adjust(&txn, id, delta).await?;
+    if !changed {
         let current = get(&txn, actor, id).await?;
         if Money::bounded(current.amount_fen.saturating_add(delta)).is_none() {
             return Err(too_large(current.amount_fen));
         }
-        return Err(ApiError::conflict(
+        return Err(ApiError::conflicting(
             "BUDGET_EXCEEDED",
-            format!(
-                "a cut of {} is more than the {} that remains unspent",
-                Money::from_fen(-delta),
-                Money::from_fen(before.remaining_fen)
-            ),
+            Text::new("msg.budget.cut_exceeds_remaining")
+                .money("cut", Money::from_fen(delta.saturating_neg()))
+                .money("left", Money::from_fen(before.remaining_fen)),
         ));
     }
     budget_adjustment::ActiveModel {

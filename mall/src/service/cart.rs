@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 
-use gpmall_platform::db::{query_all, stmt};
 use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx, Money};
@@ -12,6 +11,7 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
+use crate::domain::product::ProductStatus;
 use crate::entity::cart_item;
 
 pub const MAX_QUANTITY: i64 = 100_000;
@@ -55,21 +55,19 @@ pub struct CartItemInput {
 
 fn require_buyer(actor: &Identity) -> Result<(), ApiError> {
     if actor.org_kind != OrgKind::Purchaser {
-        return Err(ApiError::forbidden("only purchasing units buy in the mall"));
+        return Err(ApiError::refused(Text::new("msg.cart.purchasers_only")));
     }
     actor.require_role(Role::Buyer)
 }
 
 pub fn check_quantity(quantity: i64) -> Result<(), ApiError> {
     if quantity <= 0 {
-        return Err(ApiError::validation(
-            "quantity must be a whole number of at least 1",
-        ));
+        return Err(ApiError::invalid(Text::new("msg.cart.quantity_min")));
     }
     if quantity > MAX_QUANTITY {
-        return Err(ApiError::validation(format!(
-            "quantity is at most {MAX_QUANTITY}"
-        )));
+        return Err(ApiError::invalid(
+            Text::new("msg.cart.quantity_max").arg("max", MAX_QUANTITY),
+        ));
     }
     Ok(())
 }
@@ -130,33 +128,14 @@ pub async fn view(ctx: &Ctx, actor: &Identity) -> Result<CartView, ApiError> {
 async fn view_in<C: ConnectionTrait>(conn: &C, actor: &Identity) -> Result<CartView, ApiError> {
     require_buyer(actor)?;
     let too_large = || ApiError::amount_above_max(Text::new("msg.cart.above_max"));
-    let rows = query_all(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            "SELECT ci.product_id, ci.quantity, p.name, p.unit, p.price_fen, p.stock, p.status, \
-             p.supplier_id, o.name AS supplier_name, o.credit_status \
-             FROM cart_items ci JOIN products p ON p.id = ci.product_id \
-             JOIN organizations o ON o.id = p.supplier_id \
-             WHERE ci.user_id = ? ORDER BY o.name, ci.added_at, ci.product_id",
-            [actor.user_id.into()],
-        ),
-    )
-    .await?;
     let mut groups: BTreeMap<i64, CartSupplierGroup> = BTreeMap::new();
     let mut total = Money::ZERO;
     let mut item_count = 0;
-    for row in rows {
-        let price = Money::from_fen(row.try_get("", "price_fen")?);
-        let quantity: i64 = row.try_get("", "quantity")?;
-        let stock: i64 = row.try_get("", "stock")?;
-        let status: String = row.try_get("", "status")?;
-        let credit: String = row.try_get("", "credit_status")?;
-        let line_total = price.checked_mul(quantity).ok_or_else(too_large)?;
-        let supplier_id: i64 = row.try_get("", "supplier_id")?;
-        let group = groups.entry(supplier_id).or_insert(CartSupplierGroup {
-            supplier_id,
-            supplier_name: row.try_get("", "supplier_name")?,
+    for row in crate::repo::cart::lines(conn, actor.user_id).await? {
+        let line_total = row.price.checked_mul(row.quantity).ok_or_else(too_large)?;
+        let group = groups.entry(row.supplier_id).or_insert(CartSupplierGroup {
+            supplier_id: row.supplier_id,
+            supplier_name: row.supplier_name,
             lines: Vec::new(),
             subtotal: Money::ZERO,
         });
@@ -165,16 +144,18 @@ async fn view_in<C: ConnectionTrait>(conn: &C, actor: &Identity) -> Result<CartV
             .checked_add(line_total)
             .ok_or_else(too_large)?;
         total = total.checked_add(line_total).ok_or_else(too_large)?;
-        item_count += quantity;
+        item_count += row.quantity;
         group.lines.push(CartLine {
-            product_id: row.try_get("", "product_id")?,
-            name: row.try_get("", "name")?,
-            unit: row.try_get("", "unit")?,
-            price,
-            quantity,
+            product_id: row.product_id,
+            name: row.name,
+            unit: row.unit,
+            price: row.price,
+            quantity: row.quantity,
             line_total,
-            available: status == "listed" && credit == "good" && stock >= quantity,
-            stock,
+            available: row.status == ProductStatus::Listed
+                && row.credit_status == "good"
+                && row.stock >= row.quantity,
+            stock: row.stock,
         });
     }
     Ok(CartView {
