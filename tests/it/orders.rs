@@ -435,6 +435,8 @@ async fn cancelling_and_rejecting_return_budget_and_stock() {
     let cancelled = app.order_action(&buyer, id, "cancel", json!({})).await;
     cancelled.assert_status(StatusCode::OK);
     assert_eq!(cancelled.body["status"], "cancelled");
+    // No reason was given: none is made up (in one language for every reader).
+    assert_eq!(cancelled.body["cancel_reason"], Value::Null);
     assert_eq!(app.budget_line(&buyer, line).await["remaining"], "1000.00");
     assert_eq!(stock_of(&app, product).await, 10);
 

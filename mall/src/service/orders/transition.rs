@@ -206,12 +206,10 @@ async fn move_status(
     reason: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
+    // A purchaser cancelling before confirmation gives no reason; the status says it all, in
+    // the reader's language, so nothing is stored in one language for every reader.
     let cancel_reason = if action == OrderAction::Cancel {
-        Some(
-            reason
-                .unwrap_or("cancelled by the purchaser before confirmation")
-                .to_owned(),
-        )
+        reason.map(str::to_owned)
     } else {
         current.cancel_reason.clone()
     };
