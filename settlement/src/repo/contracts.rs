@@ -2,9 +2,11 @@
 //! money as `Money`, terms and lines decoded once here), and the status and event updates.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use gpmall_platform::audit::AuditEntry;
 use gpmall_platform::entity::organization;
+use gpmall_platform::identity::OrgKind;
 use gpmall_platform::pagination::{ListResponse, PageRequest};
-use gpmall_platform::repo::paged;
+use gpmall_platform::repo::{change_one, paged};
 use gpmall_platform::{ApiError, Money};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
@@ -530,4 +532,68 @@ pub async fn sme_contracts_to_cap<C: ConnectionTrait>(conn: &C) -> Result<Vec<i6
         .into_tuple::<i64>()
         .all(conn)
         .await?)
+}
+
+/// Records the day a contract was published, once (guarded in SQL: `published_on IS NULL`),
+/// with its audit entry; `conflict` if it was published already.
+pub async fn mark_published<C: ConnectionTrait>(
+    conn: &C,
+    id: i64,
+    on: NaiveDate,
+    conflict: impl FnOnce() -> ApiError,
+    audit: AuditEntry<'_>,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let update = contract::Entity::update_many()
+        .col_expr(contract::Column::PublishedOn, Expr::value(on.to_string()))
+        .filter(contract::Column::Id.eq(id))
+        .filter(contract::Column::PublishedOn.is_null());
+    change_one(conn, update, id, conflict, audit, at).await?;
+    Ok(())
+}
+
+/// The contracts still unpublished after their deadline (`publish_by` before `today`), unless
+/// terminated.
+pub async fn publication_overdue<C: ConnectionTrait>(
+    conn: &C,
+    today: NaiveDate,
+) -> Result<Vec<ContractRow>, ApiError> {
+    use contract::Column as K;
+    let models = contract::Entity::find()
+        .filter(K::PublishedOn.is_null())
+        .filter(K::Status.ne(ContractStatus::Terminated))
+        .filter(K::PublishBy.lt(today.to_string()))
+        .order_by_asc(K::Id)
+        .all(conn)
+        .await?;
+    contract_rows(models)
+}
+
+/// The publication deadlines that were computed on a calendar year not loaded at the time.
+pub async fn provisional_publication_deadlines<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Vec<NaiveDate>, ApiError> {
+    use contract::Column as K;
+    contract::Entity::find()
+        .select_only()
+        .column(K::PublishBy)
+        .distinct()
+        .filter(K::PublishByProvisional.eq(true))
+        .order_by_asc(K::PublishBy)
+        .into_tuple::<String>()
+        .all(conn)
+        .await?
+        .iter()
+        .map(|d| date(d))
+        .collect()
+}
+
+/// The platform operator's organization (the first, if there were several).
+pub async fn operator_org<C: ConnectionTrait>(conn: &C) -> Result<Option<i64>, ApiError> {
+    Ok(organization::Entity::find()
+        .filter(organization::Column::Kind.eq(OrgKind::Operator.as_str()))
+        .order_by_asc(organization::Column::Id)
+        .one(conn)
+        .await?
+        .map(|o| o.id))
 }
