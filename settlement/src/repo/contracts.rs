@@ -597,3 +597,75 @@ pub async fn operator_org<C: ConnectionTrait>(conn: &C) -> Result<Option<i64>, A
         .await?
         .map(|o| o.id))
 }
+
+/// An instalment of an active contract with an undisputed unpaid part, and its contract's
+/// number and parties.
+#[derive(Debug, Clone)]
+pub struct DueInstalment {
+    pub contract_id: i64,
+    pub contract_no: String,
+    pub purchaser_org_id: i64,
+    pub supplier_id: i64,
+    pub seq: i32,
+    pub due_on: NaiveDate,
+    /// Unpaid and not disputed.
+    pub payable: Money,
+    /// The interest the accrual stored.
+    pub interest: Money,
+}
+
+/// The instalments of active contracts due on or before `horizon` with an undisputed unpaid
+/// part, by contract and sequence; reads only unpaid instalments (their partial index).
+pub async fn unpaid_due_by<C: ConnectionTrait>(
+    conn: &C,
+    horizon: NaiveDate,
+) -> Result<Vec<DueInstalment>, ApiError> {
+    use contract_instalment::Column as I;
+    let active = Query::select()
+        .column(contract::Column::Id)
+        .from(contract::Entity)
+        .and_where(contract::Column::Status.eq(ContractStatus::Active))
+        .to_owned();
+    let instalments = contract_instalment::Entity::find()
+        .filter(I::DueOn.lte(horizon.to_string()))
+        .filter(Expr::col(I::PaidFen).lt(Expr::col(I::PrincipalFen)))
+        .filter(
+            Expr::col(I::PaidFen)
+                .add(Expr::col(I::DisputedFen))
+                .lt(Expr::col(I::PrincipalFen)),
+        )
+        .filter(I::ContractId.in_subquery(active))
+        .order_by_asc(I::ContractId)
+        .order_by_asc(I::Seq)
+        .all(conn)
+        .await?;
+    let mut ids: Vec<i64> = instalments.iter().map(|i| i.contract_id).collect();
+    ids.dedup();
+    let contracts = contract::Entity::find()
+        .filter(contract::Column::Id.is_in(ids))
+        .all(conn)
+        .await?;
+    instalments
+        .into_iter()
+        .map(|i| {
+            let c = contracts
+                .iter()
+                .find(|c| c.id == i.contract_id)
+                .ok_or_else(|| ApiError::internal("an instalment's contract is missing"))?;
+            let due_on = i
+                .due_on
+                .as_deref()
+                .ok_or_else(|| ApiError::internal("a due instalment has no due date"))?;
+            Ok(DueInstalment {
+                contract_id: c.id,
+                contract_no: c.contract_no.clone(),
+                purchaser_org_id: c.purchaser_org_id,
+                supplier_id: c.supplier_id,
+                seq: i.seq,
+                due_on: date(due_on)?,
+                payable: Money::from_fen(i.principal_fen - i.paid_fen - i.disputed_fen),
+                interest: Money::from_fen(i.interest_fen),
+            })
+        })
+        .collect()
+}

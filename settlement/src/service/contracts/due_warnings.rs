@@ -2,11 +2,12 @@
 
 use gpmall_platform::db::{query_all, stmt};
 use gpmall_platform::i18n::Text;
-use gpmall_platform::{ApiError, Ctx, Money};
+use gpmall_platform::{ApiError, Ctx};
 
 use crate::service::warnings::{self, Raise};
 
 use super::*;
+use crate::repo::contracts::{self, DueInstalment};
 
 /// Payment warnings: an instalment due within this many days.
 pub const DUE_SOON_DAYS: u64 = 5;
@@ -23,34 +24,25 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
     let horizon = today
         .checked_add_days(chrono::Days::new(DUE_SOON_DAYS))
         .unwrap_or(today);
-    let due = query_all(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT i.contract_id, i.seq, i.due_on, i.principal_fen - i.paid_fen - i.disputed_fen AS payable_fen, \
-             i.interest_fen, c.contract_no, c.purchaser_org_id, c.supplier_id \
-             FROM contract_instalments i JOIN contracts c ON c.id = i.contract_id \
-             WHERE i.due_on <= ? AND i.paid_fen < i.principal_fen AND i.paid_fen + i.disputed_fen < i.principal_fen \
-             AND c.status = 'active'",
-            [horizon.to_string().into()],
-        ),
-    )
-    .await?;
+    let due = contracts::unpaid_due_by(&ctx.db, horizon).await?;
     let mut raised = std::collections::HashSet::new();
-    for row in &due {
-        let contract_id: i64 = row.try_get("", "contract_id")?;
-        let seq: i32 = row.try_get("", "seq")?;
-        let due_on = parse_date(&row.try_get::<String>("", "due_on")?)?;
-        let payable = Money::from_fen(row.try_get("", "payable_fen")?);
-        let contract_no: String = row.try_get("", "contract_no")?;
+    for inst in &due {
+        let DueInstalment {
+            contract_id,
+            ref contract_no,
+            seq,
+            due_on,
+            payable,
+            ..
+        } = *inst;
         let subject = format!("{contract_id}#{seq}");
         let (rule, message) = if due_on < today {
-            let interest = Money::from_fen(row.try_get("", "interest_fen")?);
+            let interest = inst.interest;
             let days = (today - due_on).num_days();
             (
                 "payment_overdue",
                 Text::new("warning.msg.payment_overdue")
-                    .arg("contract", &contract_no)
+                    .arg("contract", contract_no)
                     .arg("seq", seq)
                     .money("amount", payable)
                     .arg("days", days)
@@ -60,7 +52,7 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
             (
                 "payment_due_soon",
                 Text::new("warning.msg.payment_due_soon")
-                    .arg("contract", &contract_no)
+                    .arg("contract", contract_no)
                     .arg("seq", seq)
                     .money("amount", payable)
                     .arg("due_on", due_on),
@@ -72,8 +64,8 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
                 rule,
                 subject_type: "instalment",
                 subject_id: subject.clone(),
-                responsible_org_id: row.try_get("", "purchaser_org_id")?,
-                counterparty_org_id: Some(row.try_get("", "supplier_id")?),
+                responsible_org_id: inst.purchaser_org_id,
+                counterparty_org_id: Some(inst.supplier_id),
                 due_on: Some(due_on),
                 message: warnings::stored(&message),
             },
