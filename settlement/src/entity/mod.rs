@@ -9,3 +9,4 @@ pub mod contract_payment;
 pub mod deposit;
 pub mod guarantee_letter;
 pub mod procedure;
+pub mod supplier_collection_account;

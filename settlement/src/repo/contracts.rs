@@ -17,7 +17,9 @@ use sea_orm::{
 use crate::domain::contract::{ContractLine, ContractStatus};
 use crate::domain::disputes::DisputeStatus;
 use crate::domain::terms::{PaymentTerms, Trigger};
-use crate::entity::{contract, contract_dispute, contract_instalment, contract_payment};
+use crate::entity::{
+    contract, contract_dispute, contract_instalment, contract_payment, supplier_collection_account,
+};
 
 /// The contracts a reader may see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -668,4 +670,140 @@ pub async fn unpaid_due_by<C: ConnectionTrait>(
             })
         })
         .collect()
+}
+
+/// A contract to store, with its instalments; it starts active.
+pub struct NewContract<'a> {
+    pub contract_no: &'a str,
+    pub order_id: i64,
+    pub purchaser_org_id: i64,
+    pub supplier_id: i64,
+    pub supplier_is_sme: bool,
+    pub amount: Money,
+    pub signed_on: NaiveDate,
+    pub terms: &'a PaymentTerms,
+    pub lpr_percent_at_signing: String,
+    /// The daily late rate as an exact fraction, fixed at signing.
+    pub late_rate: (i64, i64),
+    pub collection_account: &'a str,
+    pub publish_by: NaiveDate,
+    pub publish_by_provisional: bool,
+    pub lines: &'a [ContractLine],
+    pub created_at: DateTime<Utc>,
+}
+
+/// An instalment of a new contract.
+pub struct NewInstalment<'a> {
+    pub principal: Money,
+    pub trigger: Trigger,
+    pub days_after: i32,
+    pub milestone: Option<&'a str>,
+}
+
+/// Stores a new active contract and its instalments (numbered from 1 in the given order);
+/// returns its id. Due dates are left for `refresh_due_dates`.
+pub async fn insert_contract<C: ConnectionTrait>(
+    conn: &C,
+    new: NewContract<'_>,
+    instalments: &[NewInstalment<'_>],
+) -> Result<i64, ApiError> {
+    let (rate_num, rate_den) = new.late_rate;
+    let inserted = contract::Entity::insert(contract::ActiveModel {
+        contract_no: Set(new.contract_no.to_owned()),
+        order_id: Set(Some(new.order_id)),
+        purchaser_org_id: Set(new.purchaser_org_id),
+        supplier_id: Set(new.supplier_id),
+        supplier_is_sme: Set(new.supplier_is_sme),
+        amount_fen: Set(new.amount.fen()),
+        signed_on: Set(new.signed_on.to_string()),
+        terms: Set(serde_json::to_string(new.terms).map_err(ApiError::internal)?),
+        lpr_percent_at_signing: Set(new.lpr_percent_at_signing),
+        late_rate_num: Set(rate_num),
+        late_rate_den: Set(rate_den),
+        collection_account: Set(new.collection_account.to_owned()),
+        publish_by: Set(new.publish_by.to_string()),
+        publish_by_provisional: Set(new.publish_by_provisional),
+        status: Set(ContractStatus::Active),
+        created_at: Set(new.created_at),
+        lines: Set(serde_json::to_string(new.lines).map_err(ApiError::internal)?),
+        ..Default::default()
+    })
+    .exec(conn)
+    .await?;
+    let id = inserted.last_insert_id;
+    for (seq, inst) in (1..).zip(instalments) {
+        contract_instalment::Entity::insert(contract_instalment::ActiveModel {
+            contract_id: Set(id),
+            seq: Set(seq),
+            principal_fen: Set(inst.principal.fen()),
+            paid_fen: Set(0),
+            trigger_event: Set(inst.trigger),
+            days_after: Set(inst.days_after),
+            milestone: Set(inst.milestone.map(str::to_owned)),
+            late_rate_num: Set(rate_num),
+            late_rate_den: Set(rate_den),
+            ..Default::default()
+        })
+        .exec_without_returning(conn)
+        .await?;
+    }
+    Ok(id)
+}
+
+/// Whether a supplier is small or medium-sized: anything but `large` on record (an unknown
+/// size is treated as an SME, which gets the stricter payment limits); `None` if there is no
+/// such organization.
+pub async fn supplier_is_sme<C: ConnectionTrait>(
+    conn: &C,
+    supplier_id: i64,
+) -> Result<Option<bool>, ApiError> {
+    Ok(organization::Entity::find_by_id(supplier_id)
+        .one(conn)
+        .await?
+        .map(|o| o.enterprise_size.as_deref() != Some("large")))
+}
+
+/// A supplier's collection account.
+#[derive(Debug, Clone)]
+pub struct AccountRow {
+    pub account_name: String,
+    pub bank_name: String,
+    pub account_no: String,
+}
+
+/// The account a supplier's new contracts are paid into, if recorded.
+pub async fn collection_account<C: ConnectionTrait>(
+    conn: &C,
+    supplier_id: i64,
+) -> Result<Option<AccountRow>, ApiError> {
+    Ok(supplier_collection_account::Entity::find_by_id(supplier_id)
+        .one(conn)
+        .await?
+        .map(|a| AccountRow {
+            account_name: a.account_name,
+            bank_name: a.bank_name,
+            account_no: a.account_no,
+        }))
+}
+
+/// Replaces a supplier's collection account.
+pub async fn replace_collection_account<C: ConnectionTrait>(
+    conn: &C,
+    supplier_id: i64,
+    account: AccountRow,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    supplier_collection_account::Entity::delete_by_id(supplier_id)
+        .exec(conn)
+        .await?;
+    supplier_collection_account::Entity::insert(supplier_collection_account::ActiveModel {
+        supplier_id: Set(supplier_id),
+        account_name: Set(account.account_name),
+        bank_name: Set(account.bank_name),
+        account_no: Set(account.account_no),
+        updated_at: Set(at),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
 }
