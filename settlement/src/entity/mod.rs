@@ -6,6 +6,7 @@ pub mod contract;
 pub mod contract_dispute;
 pub mod contract_instalment;
 pub mod contract_payment;
+pub mod default_payment_terms;
 pub mod deposit;
 pub mod guarantee_letter;
 pub mod procedure;

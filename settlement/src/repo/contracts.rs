@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use gpmall_platform::audit::AuditEntry;
+use gpmall_platform::db::{query_one, stmt};
 use gpmall_platform::entity::organization;
 use gpmall_platform::identity::OrgKind;
 use gpmall_platform::pagination::{ListResponse, PageRequest};
@@ -18,7 +19,8 @@ use crate::domain::contract::{ContractLine, ContractStatus};
 use crate::domain::disputes::DisputeStatus;
 use crate::domain::terms::{PaymentTerms, Trigger};
 use crate::entity::{
-    contract, contract_dispute, contract_instalment, contract_payment, supplier_collection_account,
+    contract, contract_dispute, contract_instalment, contract_payment, default_payment_terms,
+    supplier_collection_account,
 };
 
 /// The contracts a reader may see.
@@ -806,4 +808,56 @@ pub async fn replace_collection_account<C: ConnectionTrait>(
     .exec_without_returning(conn)
     .await?;
     Ok(())
+}
+
+/// The default terms of the first of `codes` (by code) that has any.
+pub async fn default_terms_of<C: ConnectionTrait>(
+    conn: &C,
+    codes: &[String],
+) -> Result<Option<PaymentTerms>, ApiError> {
+    use default_payment_terms::Column as T;
+    default_payment_terms::Entity::find()
+        .filter(T::CategoryCode.is_in(codes.iter().cloned()))
+        .order_by_asc(T::CategoryCode)
+        .one(conn)
+        .await?
+        .map(|t| serde_json::from_str(&t.terms).map_err(ApiError::internal))
+        .transpose()
+}
+
+/// Replaces a category's default terms.
+pub async fn replace_default_terms<C: ConnectionTrait>(
+    conn: &C,
+    category: &str,
+    terms: &PaymentTerms,
+    by: i64,
+    at: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    default_payment_terms::Entity::delete_by_id(category.to_owned())
+        .exec(conn)
+        .await?;
+    default_payment_terms::Entity::insert(default_payment_terms::ActiveModel {
+        category_code: Set(category.to_owned()),
+        terms: Set(serde_json::to_string(terms).map_err(ApiError::internal)?),
+        updated_by: Set(Some(by)),
+        updated_at: Set(at),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// Whether a catalogue category exists (the table is the mall's; settlement has no entity
+/// for it, as the mall depends on settlement and not the reverse).
+pub async fn category_exists<C: ConnectionTrait>(conn: &C, code: &str) -> Result<bool, ApiError> {
+    let found = query_one(
+        conn,
+        stmt(
+            conn.get_database_backend(),
+            "SELECT code FROM categories WHERE code = ?",
+            [code.into()],
+        ),
+    )
+    .await?;
+    Ok(found.is_some())
 }

@@ -2,10 +2,9 @@
 
 use chrono::Utc;
 use gpmall_platform::audit::{self, AuditEntry};
-use gpmall_platform::db::{execute, query_one, stmt};
 use gpmall_platform::identity::{Identity, Role};
 use gpmall_platform::{ApiError, Ctx};
-use sea_orm::{ConnectionTrait, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::domain::terms::{self, PaymentTerms};
 use crate::service::rates::{RateKind, rate_on};
@@ -22,24 +21,9 @@ pub(super) async fn default_terms<C: ConnectionTrait>(
     if codes.is_empty() {
         return Ok(PaymentTerms::mall_default());
     }
-    let placeholders = vec!["?"; codes.len()].join(",");
-    let values: Vec<Value> = codes.iter().map(|c| c.clone().into()).collect();
-    let row = query_one(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            &format!("SELECT terms FROM default_payment_terms WHERE category_code IN ({placeholders}) ORDER BY category_code LIMIT 1"),
-            values,
-        ),
-    )
-    .await?;
-    match row {
-        Some(row) => {
-            let text: String = row.try_get("", "terms")?;
-            serde_json::from_str(&text).map_err(ApiError::internal)
-        }
-        None => Ok(PaymentTerms::mall_default()),
-    }
+    Ok(contracts::default_terms_of(conn, codes)
+        .await?
+        .unwrap_or_else(PaymentTerms::mall_default))
 }
 
 /// Creates the contract for a confirmed order inside the caller's transaction.
@@ -127,33 +111,12 @@ pub async fn set_default_terms(
     // always meet the SME limits.
     terms::validate(&terms, true, lpr)
         .map_err(|e| terms_refused(axum::http::StatusCode::BAD_REQUEST, e))?;
-    let backend = ctx.db.get_database_backend();
-    let exists = query_one(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT code FROM categories WHERE code = ?",
-            [category.into()],
-        ),
-    )
-    .await?;
-    if exists.is_none() {
+    if !contracts::category_exists(&ctx.db, category).await? {
         return Err(ApiError::not_found("category"));
     }
-    let text = serde_json::to_string(&terms).map_err(ApiError::internal)?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    execute(
-        &txn,
-        stmt(
-            backend,
-            "DELETE FROM default_payment_terms WHERE category_code = ?",
-            [category.into()],
-        ),
-    )
-    .await?;
-    execute(&txn, stmt(backend, "INSERT INTO default_payment_terms (category_code, terms, updated_by, updated_at) VALUES (?, ?, ?, ?)",
-        [category.into(), text.into(), actor.user_id.into(), now.into()])).await?;
+    contracts::replace_default_terms(&txn, category, &terms, actor.user_id, now).await?;
     audit::record(
         &txn,
         AuditEntry {
