@@ -2,3 +2,4 @@
 //! and return domain and entity types (no SQL strings or column names in services).
 
 pub mod contracts;
+pub mod procedures;

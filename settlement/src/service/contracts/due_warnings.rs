@@ -4,10 +4,10 @@ use gpmall_platform::db::{query_all, stmt};
 use gpmall_platform::i18n::Text;
 use gpmall_platform::{ApiError, Ctx};
 
-use crate::service::warnings::{self, Raise};
-
-use super::*;
+use crate::domain::deposits::ProcedureStatus;
 use crate::repo::contracts::{self, DueInstalment};
+use crate::repo::procedures;
+use crate::service::warnings::{self, Raise};
 
 /// Payment warnings: an instalment due within this many days.
 pub const DUE_SOON_DAYS: u64 = 5;
@@ -104,38 +104,26 @@ pub const SIGNING_DAYS_AFTER_AWARD: u64 = 30;
 pub async fn scan_signing_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
     let today = ctx.clock.today();
     let now = ctx.clock.now();
-    let backend = ctx.db.get_database_backend();
-    let rows = query_all(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT id, procedure_no, purchaser_org_id, winner_supplier_id, award_notice_on, status \
-             FROM procedures WHERE award_notice_on IS NOT NULL",
-            [],
-        ),
-    )
-    .await?;
     let mut open = 0;
-    for row in &rows {
-        let id: i64 = row.try_get("", "id")?;
-        let status: String = row.try_get("", "status")?;
-        let award = parse_date(&row.try_get::<String>("", "award_notice_on")?)?;
+    for procedure in procedures::with_award_notice(&ctx.db).await? {
+        let id = procedure.id;
+        let award = procedure.award_notice_on;
         let deadline = award
             .checked_add_days(chrono::Days::new(SIGNING_DAYS_AFTER_AWARD))
             .ok_or_else(|| ApiError::internal("date out of range"))?;
-        if status == "awarded" && deadline < today {
+        if procedure.status == ProcedureStatus::Awarded && deadline < today {
             warnings::raise(
                 &ctx.db,
                 Raise {
                     rule: "contract_signing_overdue",
                     subject_type: "procedure",
                     subject_id: id.to_string(),
-                    responsible_org_id: row.try_get("", "purchaser_org_id")?,
-                    counterparty_org_id: row.try_get("", "winner_supplier_id")?,
+                    responsible_org_id: procedure.purchaser_org_id,
+                    counterparty_org_id: procedure.winner_supplier_id,
                     due_on: Some(deadline),
                     message: warnings::stored(
                         &Text::new("warning.msg.signing_overdue")
-                            .arg("procedure", row.try_get::<String>("", "procedure_no")?)
+                            .arg("procedure", &procedure.procedure_no)
                             .arg("award", award)
                             .arg("deadline", deadline),
                     ),

@@ -51,10 +51,6 @@ pub struct OrderForContract {
 /// Regulations art 50).
 pub const PUBLICATION_WORKING_DAYS: u32 = 2;
 
-fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
-    text.parse().map_err(ApiError::internal)
-}
-
 /// The guarded status change an event makes on an active contract: the status the UPDATE
 /// requires and the one it sets, from the contract's one transition function.
 fn status_change(event: ContractEvent) -> Result<(ContractStatus, ContractStatus), ApiError> {
