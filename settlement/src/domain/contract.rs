@@ -1,17 +1,48 @@
 //! A contract's life: active from signing until every instalment is paid (completed) or the
 //! order behind it is cancelled (terminated). Completed and terminated are final.
 
+use gpmall_platform::Money;
+use sea_orm::{DeriveActiveEnum, EnumIter};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// Stored as its `as_str` text in `contracts.status`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    EnumIter,
+    DeriveActiveEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum ContractStatus {
     /// Signed; deliveries, acceptance, payments, disputes and milestones are recorded on it.
+    #[sea_orm(string_value = "active")]
     Active,
     /// Every instalment is paid or deducted.
+    #[sea_orm(string_value = "completed")]
     Completed,
     /// The order was cancelled: nothing more falls due.
+    #[sea_orm(string_value = "terminated")]
     Terminated,
+}
+
+/// A line of a contract: the goods or service, price and quantity as signed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ContractLine {
+    pub product_id: i64,
+    pub description: String,
+    /// Catalogue category code.
+    pub category: String,
+    pub unit: String,
+    pub unit_price: Money,
+    pub quantity: i64,
+    pub line_total: Money,
 }
 
 /// What happens to a contract.
@@ -109,5 +140,15 @@ mod tests {
         }
         assert_eq!(S::parse("Active"), None);
         assert_eq!(S::parse(""), None);
+    }
+
+    #[test]
+    fn the_stored_value_is_the_text_the_raw_queries_compare_with() {
+        use sea_orm::ActiveEnum;
+        for s in S::ALL {
+            assert_eq!(s.to_value(), s.as_str());
+            assert_eq!(S::try_from_value(&s.as_str().to_owned()).unwrap(), s);
+        }
+        assert!(S::try_from_value(&"Active".to_owned()).is_err());
     }
 }

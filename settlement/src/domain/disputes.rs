@@ -14,15 +14,32 @@ use serde::{Deserialize, Serialize};
 
 use super::deposits::TransitionError;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// Stored as its `as_str` text in `contract_disputes.status`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum DisputeStatus {
+    #[sea_orm(string_value = "open")]
     Open,
     /// The purchaser withdrew the dispute; the amount is owed.
+    #[sea_orm(string_value = "withdrawn")]
     Withdrawn,
     /// The supplier accepted the deduction; the amount is not owed.
+    #[sea_orm(string_value = "accepted")]
     Accepted,
     /// Decided by the operator on the outcome of mediation, arbitration or a court.
+    #[sea_orm(string_value = "decided")]
     Decided,
 }
 

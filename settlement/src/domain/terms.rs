@@ -24,13 +24,30 @@ pub enum PaymentMethod {
     Progress,
 }
 
-/// What starts an instalment's payment clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+/// What starts an instalment's payment clock; stored as its name in
+/// `contract_instalments.trigger_event`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    sea_orm::EnumIter,
+    sea_orm::DeriveActiveEnum,
+)]
 #[serde(rename_all = "snake_case")]
+#[sea_orm(rs_type = "String", db_type = "Text")]
 pub enum Trigger {
+    #[sea_orm(string_value = "signing")]
     Signing,
+    #[sea_orm(string_value = "delivery")]
     Delivery,
+    #[sea_orm(string_value = "acceptance")]
     Acceptance,
+    #[sea_orm(string_value = "milestone")]
     Milestone,
 }
 

@@ -1,12 +1,13 @@
 //! The contract's collection account: where the purchaser pays.
 
 use gpmall_platform::audit::{self, AuditEntry};
-use gpmall_platform::db::{execute, query_one, stmt};
 use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
+
+use crate::repo::contracts::{self, AccountRow};
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -27,23 +28,13 @@ pub async fn collection_account(
             "msg.contract.accounts_suppliers_only",
         )));
     }
-    let row = query_one(
-        &ctx.db,
-        stmt(
-            ctx.db.get_database_backend(),
-            "SELECT account_name, bank_name, account_no FROM supplier_collection_accounts WHERE supplier_id = ?",
-            [actor.org_id.into()],
-        ),
-    )
-    .await?;
-    row.map(|r| {
-        Ok(CollectionAccount {
-            account_name: r.try_get("", "account_name")?,
-            bank_name: r.try_get("", "bank_name")?,
-            account_no: r.try_get("", "account_no")?,
-        })
-    })
-    .transpose()
+    Ok(contracts::collection_account(&ctx.db, actor.org_id)
+        .await?
+        .map(|a| CollectionAccount {
+            account_name: a.account_name,
+            bank_name: a.bank_name,
+            account_no: a.account_no,
+        }))
 }
 
 pub async fn set_collection_account(
@@ -72,24 +63,14 @@ pub async fn set_collection_account(
     }
     gpmall_platform::text::clean_name("field.account_name", &input.account_name, 200)?;
     gpmall_platform::text::clean_name("field.bank_name", &input.bank_name, 200)?;
-    let backend = ctx.db.get_database_backend();
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    execute(
-        &txn,
-        stmt(
-            backend,
-            "DELETE FROM supplier_collection_accounts WHERE supplier_id = ?",
-            [actor.org_id.into()],
-        ),
-    )
-    .await?;
-    execute(
-        &txn,
-        stmt(backend, "INSERT INTO supplier_collection_accounts (supplier_id, account_name, bank_name, account_no, updated_at) VALUES (?, ?, ?, ?, ?)",
-            [actor.org_id.into(), input.account_name.trim().into(), input.bank_name.trim().into(), account_no.clone().into(), now.into()]),
-    )
-    .await?;
+    let account = AccountRow {
+        account_name: input.account_name.trim().to_owned(),
+        bank_name: input.bank_name.trim().to_owned(),
+        account_no: account_no.clone(),
+    };
+    contracts::replace_collection_account(&txn, actor.org_id, account, now).await?;
     audit::record(
         &txn,
         AuditEntry {

@@ -2,15 +2,15 @@
 
 use chrono::Utc;
 use gpmall_platform::audit::{self, AuditEntry};
-use gpmall_platform::db::{execute, query_one, stmt};
 use gpmall_platform::identity::{Identity, Role};
 use gpmall_platform::{ApiError, Ctx};
-use sea_orm::{ConnectionTrait, TransactionTrait, Value};
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::domain::terms::{self, PaymentTerms};
 use crate::service::rates::{RateKind, rate_on};
 
 use super::*;
+use crate::repo::contracts::{self, NewContract, NewInstalment};
 
 /// The default terms for an order's categories (the first category with terms set), else the
 /// mall's default.
@@ -21,24 +21,9 @@ pub(super) async fn default_terms<C: ConnectionTrait>(
     if codes.is_empty() {
         return Ok(PaymentTerms::mall_default());
     }
-    let placeholders = vec!["?"; codes.len()].join(",");
-    let values: Vec<Value> = codes.iter().map(|c| c.clone().into()).collect();
-    let row = query_one(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            &format!("SELECT terms FROM default_payment_terms WHERE category_code IN ({placeholders}) ORDER BY category_code LIMIT 1"),
-            values,
-        ),
-    )
-    .await?;
-    match row {
-        Some(row) => {
-            let text: String = row.try_get("", "terms")?;
-            serde_json::from_str(&text).map_err(ApiError::internal)
-        }
-        None => Ok(PaymentTerms::mall_default()),
-    }
+    Ok(contracts::default_terms_of(conn, codes)
+        .await?
+        .unwrap_or_else(PaymentTerms::mall_default))
 }
 
 /// Creates the contract for a confirmed order inside the caller's transaction.
@@ -48,35 +33,17 @@ pub async fn create_for_order<C: ConnectionTrait>(
     input: OrderForContract,
     now: chrono::DateTime<Utc>,
 ) -> Result<i64, ApiError> {
-    let backend = conn.get_database_backend();
-    let supplier = query_one(
-        conn,
-        stmt(
-            backend,
-            "SELECT enterprise_size FROM organizations WHERE id = ?",
-            [input.supplier_id.into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("supplier"))?;
-    let size: Option<String> = supplier.try_get("", "enterprise_size")?;
-    let is_sme = size.as_deref() != Some("large");
-    let account = query_one(
-        conn,
-        stmt(
-            backend,
-            "SELECT account_name, bank_name, account_no FROM supplier_collection_accounts WHERE supplier_id = ?",
-            [input.supplier_id.into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| {
-        ApiError::conflicting(
-            "COLLECTION_ACCOUNT_MISSING",
-            Text::new("msg.contract.account_missing"),
-        )
-    })?;
-    let account_no: String = account.try_get("", "account_no")?;
+    let is_sme = contracts::supplier_is_sme(conn, input.supplier_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("supplier"))?;
+    let account = contracts::collection_account(conn, input.supplier_id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::conflicting(
+                "COLLECTION_ACCOUNT_MISSING",
+                Text::new("msg.contract.account_missing"),
+            )
+        })?;
     let terms = default_terms(conn, &input.category_codes).await?;
     let lpr = rate_on(conn, RateKind::Lpr1y, input.signed_on).await?;
     // The category's terms were checked against the SME limits when the operator set them;
@@ -84,67 +51,35 @@ pub async fn create_for_order<C: ConnectionTrait>(
     terms::validate(&terms, is_sme, lpr)
         .map_err(|e| terms_refused(axum::http::StatusCode::CONFLICT, e))?;
     let contract_no = format!("HT{}", input.order_no.trim_start_matches("GP"));
-    let terms_json = serde_json::to_string(&terms).map_err(ApiError::internal)?;
-    let (rate_num, rate_den) = terms.late_interest.daily_rate_fraction();
-    let row = query_one(
-        conn,
-        stmt(
-            backend,
-            "INSERT INTO contracts (contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
-             signed_on, terms, lpr_percent_at_signing, late_rate_num, late_rate_den, collection_account, publish_by, \
-             publish_by_provisional, status, created_at, lines) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?) RETURNING id",
-            [
-                contract_no.clone().into(),
-                input.order_id.into(),
-                input.purchaser_org_id.into(),
-                input.supplier_id.into(),
-                is_sme.into(),
-                input.amount.fen().into(),
-                input.signed_on.to_string().into(),
-                terms_json.into(),
-                lpr.to_string().into(),
-                rate_num.into(),
-                rate_den.into(),
-                account_no.into(),
-                input.publish_by.date.to_string().into(),
-                input.publish_by.provisional.into(),
-                now.into(),
-                serde_json::to_string(&input.lines)
-                    .map_err(ApiError::internal)?
-                    .into(),
-            ],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::internal("contract insert returned nothing"))?;
-    let id: i64 = row.try_get("", "id")?;
-    for (seq, (term, principal)) in terms
+    let instalments: Vec<NewInstalment> = terms
         .instalments
         .iter()
         .zip(terms::split_amount(input.amount, &terms))
-        .enumerate()
-    {
-        execute(
-            conn,
-            stmt(
-                backend,
-                "INSERT INTO contract_instalments (contract_id, seq, principal_fen, paid_fen, trigger_event, days_after, milestone, \
-                 late_rate_num, late_rate_den) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)",
-                [
-                    id.into(),
-                    (seq as i32 + 1).into(),
-                    principal.fen().into(),
-                    trigger_name(term.trigger).into(),
-                    (term.days_after as i32).into(),
-                    term.milestone.clone().into(),
-                    rate_num.into(),
-                    rate_den.into(),
-                ],
-            ),
-        )
-        .await?;
-    }
+        .map(|(term, principal)| NewInstalment {
+            principal,
+            trigger: term.trigger,
+            days_after: i32::try_from(term.days_after).unwrap_or(i32::MAX),
+            milestone: term.milestone.as_deref(),
+        })
+        .collect();
+    let new = NewContract {
+        contract_no: &contract_no,
+        order_id: input.order_id,
+        purchaser_org_id: input.purchaser_org_id,
+        supplier_id: input.supplier_id,
+        supplier_is_sme: is_sme,
+        amount: input.amount,
+        signed_on: input.signed_on,
+        terms: &terms,
+        lpr_percent_at_signing: lpr.to_string(),
+        late_rate: terms.late_interest.daily_rate_fraction(),
+        collection_account: &account.account_no,
+        publish_by: input.publish_by.date,
+        publish_by_provisional: input.publish_by.provisional,
+        lines: &input.lines,
+        created_at: now,
+    };
+    let id = contracts::insert_contract(conn, new, &instalments).await?;
     refresh_due_dates(conn, id).await?;
     audit::record(
         conn,
@@ -176,33 +111,12 @@ pub async fn set_default_terms(
     // always meet the SME limits.
     terms::validate(&terms, true, lpr)
         .map_err(|e| terms_refused(axum::http::StatusCode::BAD_REQUEST, e))?;
-    let backend = ctx.db.get_database_backend();
-    let exists = query_one(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT code FROM categories WHERE code = ?",
-            [category.into()],
-        ),
-    )
-    .await?;
-    if exists.is_none() {
+    if !contracts::category_exists(&ctx.db, category).await? {
         return Err(ApiError::not_found("category"));
     }
-    let text = serde_json::to_string(&terms).map_err(ApiError::internal)?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    execute(
-        &txn,
-        stmt(
-            backend,
-            "DELETE FROM default_payment_terms WHERE category_code = ?",
-            [category.into()],
-        ),
-    )
-    .await?;
-    execute(&txn, stmt(backend, "INSERT INTO default_payment_terms (category_code, terms, updated_by, updated_at) VALUES (?, ?, ?, ?)",
-        [category.into(), text.into(), actor.user_id.into(), now.into()])).await?;
+    contracts::replace_default_terms(&txn, category, &terms, actor.user_id, now).await?;
     audit::record(
         &txn,
         AuditEntry {

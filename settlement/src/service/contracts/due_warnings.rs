@@ -2,11 +2,12 @@
 
 use gpmall_platform::db::{query_all, stmt};
 use gpmall_platform::i18n::Text;
-use gpmall_platform::{ApiError, Ctx, Money};
+use gpmall_platform::{ApiError, Ctx};
 
+use crate::domain::deposits::ProcedureStatus;
+use crate::repo::contracts::{self, DueInstalment};
+use crate::repo::procedures;
 use crate::service::warnings::{self, Raise};
-
-use super::*;
 
 /// Payment warnings: an instalment due within this many days.
 pub const DUE_SOON_DAYS: u64 = 5;
@@ -23,34 +24,25 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
     let horizon = today
         .checked_add_days(chrono::Days::new(DUE_SOON_DAYS))
         .unwrap_or(today);
-    let due = query_all(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT i.contract_id, i.seq, i.due_on, i.principal_fen - i.paid_fen - i.disputed_fen AS payable_fen, \
-             i.interest_fen, c.contract_no, c.purchaser_org_id, c.supplier_id \
-             FROM contract_instalments i JOIN contracts c ON c.id = i.contract_id \
-             WHERE i.due_on <= ? AND i.paid_fen < i.principal_fen AND i.paid_fen + i.disputed_fen < i.principal_fen \
-             AND c.status = 'active'",
-            [horizon.to_string().into()],
-        ),
-    )
-    .await?;
+    let due = contracts::unpaid_due_by(&ctx.db, horizon).await?;
     let mut raised = std::collections::HashSet::new();
-    for row in &due {
-        let contract_id: i64 = row.try_get("", "contract_id")?;
-        let seq: i32 = row.try_get("", "seq")?;
-        let due_on = parse_date(&row.try_get::<String>("", "due_on")?)?;
-        let payable = Money::from_fen(row.try_get("", "payable_fen")?);
-        let contract_no: String = row.try_get("", "contract_no")?;
+    for inst in &due {
+        let DueInstalment {
+            contract_id,
+            ref contract_no,
+            seq,
+            due_on,
+            payable,
+            ..
+        } = *inst;
         let subject = format!("{contract_id}#{seq}");
         let (rule, message) = if due_on < today {
-            let interest = Money::from_fen(row.try_get("", "interest_fen")?);
+            let interest = inst.interest;
             let days = (today - due_on).num_days();
             (
                 "payment_overdue",
                 Text::new("warning.msg.payment_overdue")
-                    .arg("contract", &contract_no)
+                    .arg("contract", contract_no)
                     .arg("seq", seq)
                     .money("amount", payable)
                     .arg("days", days)
@@ -60,7 +52,7 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
             (
                 "payment_due_soon",
                 Text::new("warning.msg.payment_due_soon")
-                    .arg("contract", &contract_no)
+                    .arg("contract", contract_no)
                     .arg("seq", seq)
                     .money("amount", payable)
                     .arg("due_on", due_on),
@@ -72,8 +64,8 @@ pub async fn scan_payment_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
                 rule,
                 subject_type: "instalment",
                 subject_id: subject.clone(),
-                responsible_org_id: row.try_get("", "purchaser_org_id")?,
-                counterparty_org_id: Some(row.try_get("", "supplier_id")?),
+                responsible_org_id: inst.purchaser_org_id,
+                counterparty_org_id: Some(inst.supplier_id),
                 due_on: Some(due_on),
                 message: warnings::stored(&message),
             },
@@ -112,38 +104,26 @@ pub const SIGNING_DAYS_AFTER_AWARD: u64 = 30;
 pub async fn scan_signing_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
     let today = ctx.clock.today();
     let now = ctx.clock.now();
-    let backend = ctx.db.get_database_backend();
-    let rows = query_all(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT id, procedure_no, purchaser_org_id, winner_supplier_id, award_notice_on, status \
-             FROM procedures WHERE award_notice_on IS NOT NULL",
-            [],
-        ),
-    )
-    .await?;
     let mut open = 0;
-    for row in &rows {
-        let id: i64 = row.try_get("", "id")?;
-        let status: String = row.try_get("", "status")?;
-        let award = parse_date(&row.try_get::<String>("", "award_notice_on")?)?;
+    for procedure in procedures::with_award_notice(&ctx.db).await? {
+        let id = procedure.id;
+        let award = procedure.award_notice_on;
         let deadline = award
             .checked_add_days(chrono::Days::new(SIGNING_DAYS_AFTER_AWARD))
             .ok_or_else(|| ApiError::internal("date out of range"))?;
-        if status == "awarded" && deadline < today {
+        if procedure.status == ProcedureStatus::Awarded && deadline < today {
             warnings::raise(
                 &ctx.db,
                 Raise {
                     rule: "contract_signing_overdue",
                     subject_type: "procedure",
                     subject_id: id.to_string(),
-                    responsible_org_id: row.try_get("", "purchaser_org_id")?,
-                    counterparty_org_id: row.try_get("", "winner_supplier_id")?,
+                    responsible_org_id: procedure.purchaser_org_id,
+                    counterparty_org_id: procedure.winner_supplier_id,
                     due_on: Some(deadline),
                     message: warnings::stored(
                         &Text::new("warning.msg.signing_overdue")
-                            .arg("procedure", row.try_get::<String>("", "procedure_no")?)
+                            .arg("procedure", &procedure.procedure_no)
                             .arg("award", award)
                             .arg("deadline", deadline),
                     ),

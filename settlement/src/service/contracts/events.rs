@@ -2,10 +2,10 @@
 
 use chrono::NaiveDate;
 use gpmall_platform::ApiError;
-use gpmall_platform::db::{execute, query_all, query_one, stmt};
-use sea_orm::{ConnectionTrait, Value};
+use sea_orm::ConnectionTrait;
 
-use crate::domain::terms::{self, PaymentTerms};
+use crate::domain::terms;
+use crate::repo::contracts::{self, OrderDate};
 
 use super::*;
 
@@ -14,22 +14,9 @@ pub async fn delivered_on<C: ConnectionTrait>(
     conn: &C,
     order_id: i64,
 ) -> Result<Option<NaiveDate>, ApiError> {
-    query_one(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            "SELECT delivered_on FROM contracts WHERE order_id = ?",
-            [order_id.into()],
-        ),
-    )
-    .await?
-    .and_then(|row| {
-        row.try_get::<Option<String>>("", "delivered_on")
-            .transpose()
-    })
-    .transpose()?
-    .map(|d| parse_date(&d))
-    .transpose()
+    Ok(contracts::find_by_order(conn, order_id)
+        .await?
+        .and_then(|c| c.delivered_on))
 }
 
 /// What happened to the order behind a contract.
@@ -46,40 +33,23 @@ pub async fn record_order_event<C: ConnectionTrait>(
     order_id: i64,
     event: OrderEvent,
 ) -> Result<(), ApiError> {
-    let backend = conn.get_database_backend();
-    let (sql, values): (&str, Vec<Value>) = match event {
-        OrderEvent::Shipped(date) => (
-            "UPDATE contracts SET shipped_on = ? WHERE order_id = ? AND shipped_on IS NULL",
-            vec![date.to_string().into(), order_id.into()],
-        ),
-        OrderEvent::Delivered(date) => (
-            "UPDATE contracts SET delivered_on = ? WHERE order_id = ? AND delivered_on IS NULL",
-            vec![date.to_string().into(), order_id.into()],
-        ),
-        OrderEvent::Accepted(date) => (
-            "UPDATE contracts SET accepted_on = ? WHERE order_id = ? AND accepted_on IS NULL",
-            vec![date.to_string().into(), order_id.into()],
-        ),
+    match event {
+        OrderEvent::Shipped(on) => {
+            contracts::record_order_date(conn, order_id, OrderDate::Shipped, on).await?
+        }
+        OrderEvent::Delivered(on) => {
+            contracts::record_order_date(conn, order_id, OrderDate::Delivered, on).await?
+        }
+        OrderEvent::Accepted(on) => {
+            contracts::record_order_date(conn, order_id, OrderDate::Accepted, on).await?
+        }
         OrderEvent::Terminated => {
             let (from, to) = status_change(ContractEvent::OrderCancelled)?;
-            (
-                "UPDATE contracts SET status = ? WHERE order_id = ? AND status = ?",
-                vec![to.as_str().into(), order_id.into(), from.as_str().into()],
-            )
+            contracts::set_status_by_order(conn, order_id, from, to).await?;
         }
-    };
-    execute(conn, stmt(backend, sql, values)).await?;
-    let contract = query_one(
-        conn,
-        stmt(
-            backend,
-            "SELECT id FROM contracts WHERE order_id = ?",
-            [order_id.into()],
-        ),
-    )
-    .await?;
-    if let Some(contract) = contract {
-        refresh_due_dates(conn, contract.try_get("", "id")?).await?;
+    }
+    if let Some(contract) = contracts::find_by_order(conn, order_id).await? {
+        refresh_due_dates(conn, contract.id).await?;
     }
     Ok(())
 }
@@ -90,73 +60,31 @@ pub(crate) async fn refresh_due_dates<C: ConnectionTrait>(
     conn: &C,
     contract_id: i64,
 ) -> Result<(), ApiError> {
-    let backend = conn.get_database_backend();
-    let contract = query_one(
-        conn,
-        stmt(
-            backend,
-            "SELECT terms, signed_on, delivered_on, accepted_on, status, supplier_is_sme FROM contracts WHERE id = ?",
-            [contract_id.into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("contract"))?;
-    let terms: PaymentTerms = serde_json::from_str(&contract.try_get::<String>("", "terms")?)
-        .map_err(ApiError::internal)?;
-    let signed_on = parse_date(&contract.try_get::<String>("", "signed_on")?)?;
-    let date = |column: &str| -> Result<Option<NaiveDate>, ApiError> {
-        contract
-            .try_get::<Option<String>>("", column)?
-            .map(|d| parse_date(&d))
-            .transpose()
-    };
-    let (delivered_on, accepted_on) = (date("delivered_on")?, date("accepted_on")?);
-    let terminated = contract.try_get::<String>("", "status")? == "terminated";
-    let supplier_is_sme: bool = contract.try_get("", "supplier_is_sme")?;
-    let instalments = query_all(
-        conn,
-        stmt(
-            backend,
-            "SELECT id, trigger_event, days_after, milestone_reached_on, due_on FROM contract_instalments WHERE contract_id = ?",
-            [contract_id.into()],
-        ),
-    )
-    .await?;
-    for inst in &instalments {
-        let trigger = parse_trigger(&inst.try_get::<String>("", "trigger_event")?)?;
-        let days_after: i32 = inst.try_get("", "days_after")?;
+    let contract = contracts::find(conn, contract_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("contract"))?;
+    let terminated = contract.status == ContractStatus::Terminated;
+    for inst in contracts::instalments(conn, contract_id).await? {
         let events = terms::Events {
-            signed_on,
-            delivered_on,
-            accepted_on,
-            milestone_on: inst
-                .try_get::<Option<String>>("", "milestone_reached_on")?
-                .map(|d| parse_date(&d))
-                .transpose()?,
+            signed_on: contract.signed_on,
+            delivered_on: contract.delivered_on,
+            accepted_on: contract.accepted_on,
+            milestone_on: inst.milestone_reached_on,
         };
         let due_on = due_of(
-            &terms,
-            trigger,
-            days_after,
-            supplier_is_sme,
+            &contract.terms,
+            inst.trigger,
+            inst.days_after,
+            contract.supplier_is_sme,
             &events,
             terminated,
         )
-        .due_on
-        .map(|d| d.to_string());
-        if due_on == inst.try_get::<Option<String>>("", "due_on")? {
+        .due_on;
+        if due_on == inst.due_on {
             continue;
         }
         // The stored interest was computed from the old due date.
-        execute(
-            conn,
-            stmt(
-                backend,
-                "UPDATE contract_instalments SET due_on = ?, accrual_pending = TRUE WHERE id = ?",
-                [due_on.into(), inst.try_get::<i64>("", "id")?.into()],
-            ),
-        )
-        .await?;
+        contracts::set_due_on(conn, inst.id, due_on).await?;
     }
     Ok(())
 }
@@ -166,19 +94,9 @@ pub(crate) async fn refresh_due_dates<C: ConnectionTrait>(
 /// accrual, which reads stored due dates, never runs from a date beyond the limit. Run after
 /// migrating; it touches only those contracts and writes only dates that change.
 pub async fn cap_sme_due_dates<C: ConnectionTrait>(conn: &C) -> Result<usize, ApiError> {
-    let rows = query_all(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            "SELECT DISTINCT c.id FROM contracts c JOIN contract_instalments i ON i.contract_id = c.id \
-             WHERE c.supplier_is_sme = ? AND c.status = 'active' \
-             AND (i.trigger_event IN ('signing', 'milestone') OR i.days_after > 30)",
-            [true.into()],
-        ),
-    )
-    .await?;
-    for row in &rows {
-        refresh_due_dates(conn, row.try_get("", "id")?).await?;
+    let ids = contracts::sme_contracts_to_cap(conn).await?;
+    for id in &ids {
+        refresh_due_dates(conn, *id).await?;
     }
-    Ok(rows.len())
+    Ok(ids.len())
 }

@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use gpmall_platform::i18n::Text;
 use gpmall_platform::{ApiError, Money};
-use serde::{Deserialize, Serialize};
 
+pub use crate::domain::contract::ContractLine;
 use crate::domain::contract::{self, ContractEvent, ContractStatus};
 use crate::domain::terms::{self, PaymentTerms, Trigger};
 
@@ -47,35 +47,9 @@ pub struct OrderForContract {
     pub publish_by: gpmall_platform::calendar::Deadline,
 }
 
-/// A line of a contract: the goods or service, price and quantity as signed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ContractLine {
-    pub product_id: i64,
-    pub description: String,
-    /// Catalogue category code.
-    pub category: String,
-    pub unit: String,
-    pub unit_price: Money,
-    pub quantity: i64,
-    pub line_total: Money,
-}
-
 /// Working days after signing within which a contract must be published (Implementing
 /// Regulations art 50).
 pub const PUBLICATION_WORKING_DAYS: u32 = 2;
-
-fn parse_date(text: &str) -> Result<NaiveDate, ApiError> {
-    text.parse().map_err(ApiError::internal)
-}
-
-fn trigger_name(trigger: Trigger) -> &'static str {
-    match trigger {
-        Trigger::Signing => "signing",
-        Trigger::Delivery => "delivery",
-        Trigger::Acceptance => "acceptance",
-        Trigger::Milestone => "milestone",
-    }
-}
 
 /// The guarded status change an event makes on an active contract: the status the UPDATE
 /// requires and the one it sets, from the contract's one transition function.
@@ -83,25 +57,6 @@ fn status_change(event: ContractEvent) -> Result<(ContractStatus, ContractStatus
     let from = ContractStatus::Active;
     let to = contract::transition(from, event).map_err(ApiError::internal)?;
     Ok((from, to))
-}
-
-/// A stored contract status; anything else in the database is a defect.
-fn parse_status(text: &str) -> Result<ContractStatus, ApiError> {
-    ContractStatus::parse(text)
-        .ok_or_else(|| ApiError::internal(format!("unknown contract status {text:?}")))
-}
-
-/// A stored instalment trigger; anything else in the database is a defect, not a default.
-fn parse_trigger(name: &str) -> Result<Trigger, ApiError> {
-    match name {
-        "signing" => Ok(Trigger::Signing),
-        "delivery" => Ok(Trigger::Delivery),
-        "acceptance" => Ok(Trigger::Acceptance),
-        "milestone" => Ok(Trigger::Milestone),
-        other => Err(ApiError::internal(format!(
-            "unknown instalment trigger {other:?}"
-        ))),
-    }
 }
 
 /// Terms that break a rule: the clause in words in the message, its path in the details.
@@ -140,17 +95,20 @@ fn due_of(
 mod tests {
     use super::*;
 
+    /// Raw queries elsewhere (milestones, the tests, the bench) use these names.
     #[test]
     fn stored_triggers_read_back_and_unknown_ones_are_errors() {
-        for trigger in [
-            Trigger::Signing,
-            Trigger::Delivery,
-            Trigger::Acceptance,
-            Trigger::Milestone,
+        use sea_orm::ActiveEnum;
+        for (trigger, name) in [
+            (Trigger::Signing, "signing"),
+            (Trigger::Delivery, "delivery"),
+            (Trigger::Acceptance, "acceptance"),
+            (Trigger::Milestone, "milestone"),
         ] {
-            assert_eq!(parse_trigger(trigger_name(trigger)).unwrap(), trigger);
+            assert_eq!(trigger.to_value(), name);
+            assert_eq!(Trigger::try_from_value(&name.to_owned()).unwrap(), trigger);
         }
-        assert!(parse_trigger("on_a_whim").is_err());
-        assert!(parse_trigger("").is_err());
+        assert!(Trigger::try_from_value(&"on_a_whim".to_owned()).is_err());
+        assert!(Trigger::try_from_value(&String::new()).is_err());
     }
 }

@@ -4,7 +4,6 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::dates::{self, Field};
-use gpmall_platform::db::{execute, query_all, query_one, stmt};
 use gpmall_platform::idempotency;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx, Money};
@@ -12,6 +11,7 @@ use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use crate::repo::contracts::{self, NewPayment, Visible};
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -61,25 +61,15 @@ pub async fn record_payment(
     dates::happened(PAID_ON, input.paid_on, today)?;
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    let backend = txn.get_database_backend();
     if let Some(done) =
         idempotency::replay(&txn, actor.user_id, idempotency_key, &(id, &input), now).await?
     {
         return Ok(done);
     }
-    let contract = query_one(
-        &txn,
-        stmt(
-            backend,
-            &format!(
-                "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ? AND purchaser_org_id = ?"
-            ),
-            [id.into(), actor.org_id.into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("contract"))?;
-    let status = parse_status(&contract.try_get::<String>("", "status")?)?;
+    let contract = contracts::find_visible(&txn, id, Visible::Purchaser(actor.org_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("contract"))?;
+    let status = contract.status;
     if !status.is_active() {
         return Err(ApiError::conflicting(
             "INVALID_TRANSITION",
@@ -87,9 +77,13 @@ pub async fn record_payment(
                 .key_arg("status", format!("contract.status.{status}")),
         ));
     }
-    let signed_on = parse_date(&contract.try_get::<String>("", "signed_on")?)?;
-    dates::not_before(PAID_ON, input.paid_on, signed_on, "date.bound.signing")?;
-    let account: String = contract.try_get("", "collection_account")?;
+    dates::not_before(
+        PAID_ON,
+        input.paid_on,
+        contract.signed_on,
+        "date.bound.signing",
+    )?;
+    let account = contract.collection_account;
     if input.account.trim() != account {
         return Err(ApiError::say(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -97,40 +91,24 @@ pub async fn record_payment(
             Text::new("msg.contract.wrong_account").arg("account", &account),
         ));
     }
-    let duplicate = query_one(
-        &txn,
-        stmt(
-            backend,
-            "SELECT id FROM contract_payments WHERE contract_id = ? AND voucher_no = ?",
-            [id.into(), voucher.into()],
-        ),
-    )
-    .await?;
-    if duplicate.is_some() {
+    if contracts::voucher_used(&txn, id, voucher).await? {
         return Err(ApiError::conflicting(
             "DUPLICATE_VOUCHER",
             Text::new("msg.contract.duplicate_voucher").arg("voucher", voucher),
         ));
     }
-    let instalments = query_all(
-        &txn,
-        stmt(backend, "SELECT id, seq, principal_fen, paid_fen, disputed_fen FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [id.into()]),
-    )
-    .await?;
+    let instalments = contracts::instalments(&txn, id).await?;
     let mut remaining = input.amount.fen();
     let mut allocations = Vec::new();
     for inst in &instalments {
-        let seq: i32 = inst.try_get("", "seq")?;
-        if input.instalment_seq.is_some_and(|s| s != seq) {
+        if input.instalment_seq.is_some_and(|s| s != inst.seq) {
             continue;
         }
         // Disputed parts are held back; only the undisputed rest is payable.
-        let open = inst.try_get::<i64>("", "principal_fen")?
-            - inst.try_get::<i64>("", "paid_fen")?
-            - inst.try_get::<i64>("", "disputed_fen")?;
+        let open = inst.principal.fen() - inst.paid.fen() - inst.disputed.fen();
         let take = open.min(remaining);
         if take > 0 {
-            allocations.push((inst.try_get::<i64>("", "id")?, take));
+            allocations.push((inst.id, take));
             remaining -= take;
         }
     }
@@ -154,28 +132,25 @@ pub async fn record_payment(
                 ),
         ));
     }
-    for (instalment_id, amount) in &allocations {
-        let changed = execute(
-            &txn,
-            stmt(backend, "UPDATE contract_instalments SET paid_fen = paid_fen + ?, accrual_pending = TRUE WHERE id = ? AND paid_fen + disputed_fen + ? <= principal_fen",
-                [(*amount).into(), (*instalment_id).into(), (*amount).into()]),
-        )
-        .await?;
-        if changed != 1 {
+    for (instalment_id, amount) in allocations {
+        let amount = Money::from_fen(amount);
+        if !contracts::add_paid(&txn, instalment_id, amount).await? {
             return Err(ApiError::conflicting(
                 "PAYMENT_EXCEEDS_OUTSTANDING",
                 Text::new("msg.changed_meanwhile"),
             ));
         }
-        execute(
-            &txn,
-            stmt(backend,
-                "INSERT INTO contract_payments (contract_id, instalment_id, amount_fen, paid_on, voucher_no, account, recorded_by, recorded_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [id.into(), (*instalment_id).into(), (*amount).into(), input.paid_on.to_string().into(), voucher.into(),
-                 account.clone().into(), actor.user_id.into(), now.into()]),
-        )
-        .await?;
+        let payment = NewPayment {
+            contract_id: id,
+            instalment_id,
+            amount,
+            paid_on: input.paid_on,
+            voucher_no: voucher,
+            account: &account,
+            recorded_by: actor.user_id,
+            recorded_at: now,
+        };
+        contracts::insert_payment(&txn, payment).await?;
     }
     complete_if_paid(&txn, id).await?;
     audit::record(
@@ -205,12 +180,6 @@ pub(crate) async fn complete_if_paid<C: ConnectionTrait>(
     id: i64,
 ) -> Result<(), ApiError> {
     let (from, to) = status_change(ContractEvent::FullyPaid)?;
-    execute(
-        conn,
-        stmt(conn.get_database_backend(), "UPDATE contracts SET status = ? WHERE id = ? AND status = ? AND NOT EXISTS \
-             (SELECT 1 FROM contract_instalments WHERE contract_id = ? AND paid_fen < principal_fen)",
-             [to.as_str().into(), id.into(), from.as_str().into(), id.into()]),
-    )
-    .await?;
+    contracts::set_status_if_paid(conn, id, from, to).await?;
     Ok(())
 }

@@ -1,13 +1,11 @@
 //! Payment performance: how punctually each purchasing unit pays.
 
-use chrono::NaiveDate;
-use gpmall_platform::db::{query_all, stmt};
 use gpmall_platform::identity::{Identity, OrgKind};
 use gpmall_platform::{ApiError, Ctx, Money};
-use sea_orm::Value;
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use crate::repo::contracts::{self, Visible};
 
 /// How a purchasing unit pays its suppliers.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -41,42 +39,34 @@ pub async fn payment_performance(
     ctx: &Ctx,
     actor: &Identity,
 ) -> Result<Vec<PaymentPerformance>, ApiError> {
-    let backend = ctx.db.get_database_backend();
-    let (clause, org) = match actor.org_kind {
-        OrgKind::Purchaser => ("c.purchaser_org_id = ?", Some(actor.org_id)),
-        OrgKind::Operator | OrgKind::Regulator => ("1 = 1", None),
+    let visible = match actor.org_kind {
+        OrgKind::Purchaser => Visible::Purchaser(actor.org_id),
+        OrgKind::Operator | OrgKind::Regulator => Visible::All,
         _ => {
             return Err(ApiError::refused(Text::new(
                 "msg.contract.performance_readers",
             )));
         }
     };
-    let values: Vec<Value> = org.map(Value::from).into_iter().collect();
-    let rows = query_all(&ctx.db, stmt(backend, &format!(
-        "SELECT {} , o.name AS purchaser_name FROM contracts c JOIN organizations o ON o.id = c.purchaser_org_id WHERE {clause} ORDER BY c.purchaser_org_id, c.id",
-        CONTRACT_COLUMNS.split(", ").map(|c| format!("c.{}", c.trim())).collect::<Vec<_>>().join(", ")
-    ), values)).await?;
+    let rows = contracts::all_visible_by_purchaser(&ctx.db, visible).await?;
     let today = ctx.clock.today();
     let mut by_org: std::collections::BTreeMap<i64, Tally> = std::collections::BTreeMap::new();
-    for row in &rows {
+    for row in rows {
         let view = build_view(&ctx.db, row, today).await?;
-        let name: String = row.try_get("", "purchaser_name")?;
         let entry = by_org
             .entry(view.purchaser_org_id)
             .or_insert_with(|| Tally {
-                name,
+                name: view.purchaser_name.clone(),
                 ..Tally::default()
             });
-        let payments = query_all(&ctx.db, stmt(backend,
-            "SELECT i.seq, MAX(p.paid_on) AS last_paid FROM contract_payments p JOIN contract_instalments i ON i.id = p.instalment_id \
-             WHERE p.contract_id = ? GROUP BY i.seq", [view.id.into()])).await?;
         for inst in &view.instalments {
             let Some(due) = inst.due_on else { continue };
-            let last_paid = payments
+            let last_paid = view
+                .payments
                 .iter()
-                .find(|p| p.try_get::<i32>("", "seq").ok() == Some(inst.seq))
-                .and_then(|p| p.try_get::<String>("", "last_paid").ok())
-                .and_then(|d| d.parse::<NaiveDate>().ok());
+                .filter(|p| p.instalment_seq == inst.seq)
+                .map(|p| p.paid_on)
+                .max();
             let fully_paid = !inst.outstanding.is_positive();
             if due >= today && !fully_paid {
                 continue;

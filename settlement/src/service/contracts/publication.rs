@@ -1,15 +1,15 @@
 //! Publishing a signed contract within the legal window, and warning when it is late.
 
-use gpmall_platform::audit::{self, AuditEntry};
-use gpmall_platform::db::{execute, query_all, query_one, stmt};
+use gpmall_platform::audit::AuditEntry;
 use gpmall_platform::i18n::Text;
 use gpmall_platform::identity::{Identity, OrgKind, Role};
 use gpmall_platform::{ApiError, Ctx};
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 
 use crate::service::warnings::{self, Raise};
 
 use super::*;
+use crate::repo::contracts::{self, Visible};
 
 /// The purchaser publishes the contract (the platform records the date; the publication itself
 /// goes to the procurement disclosure site).
@@ -21,53 +21,32 @@ pub async fn publish(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractVie
     let today = ctx.clock.today();
     let now = ctx.clock.now();
     let txn = ctx.db.begin().await?;
-    let backend = txn.get_database_backend();
-    let exists = query_one(
-        &txn,
-        stmt(
-            backend,
-            "SELECT published_on FROM contracts WHERE id = ? AND purchaser_org_id = ?",
-            [id.into(), actor.org_id.into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("contract"))?;
-    if exists
-        .try_get::<Option<String>>("", "published_on")?
-        .is_some()
-    {
-        return Err(ApiError::conflicting(
+    let contract = contracts::find_visible(&txn, id, Visible::Purchaser(actor.org_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("contract"))?;
+    let already_published = || {
+        ApiError::conflicting(
             "INVALID_TRANSITION",
             Text::new("msg.contract.already_published"),
-        ));
+        )
+    };
+    if contract.published_on.is_some() {
+        return Err(already_published());
     }
-    execute(
-        &txn,
-        stmt(
-            backend,
-            "UPDATE contracts SET published_on = ? WHERE id = ? AND published_on IS NULL",
-            [today.to_string().into(), id.into()],
-        ),
-    )
-    .await?;
+    let audit = AuditEntry {
+        actor: Some(actor),
+        action: "contract.published",
+        subject_type: "contract",
+        subject_id: id.to_string(),
+        before: None,
+        after: Some(serde_json::json!({"published_on": today})),
+    };
+    contracts::mark_published(&txn, id, today, already_published, audit, now).await?;
     warnings::resolve(
         &txn,
         "contract_publication_overdue",
         "contract",
         &id.to_string(),
-        now,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        AuditEntry {
-            actor: Some(actor),
-            action: "contract.published",
-            subject_type: "contract",
-            subject_id: id.to_string(),
-            before: None,
-            after: Some(serde_json::json!({"published_on": today})),
-        },
         now,
     )
     .await?;
@@ -83,63 +62,33 @@ pub async fn publish(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractVie
 pub async fn scan_publication_warnings(ctx: &Ctx) -> Result<usize, ApiError> {
     let today = ctx.clock.today();
     let now = ctx.clock.now();
-    let backend = ctx.db.get_database_backend();
-    let overdue = query_all(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT id, contract_no, purchaser_org_id, supplier_id, publish_by FROM contracts \
-         WHERE published_on IS NULL AND status <> 'terminated' AND publish_by < ?",
-            [today.to_string().into()],
-        ),
-    )
-    .await?;
-    for row in &overdue {
-        let id: i64 = row.try_get("", "id")?;
-        let publish_by = parse_date(&row.try_get::<String>("", "publish_by")?)?;
+    let overdue = contracts::publication_overdue(&ctx.db, today).await?;
+    for contract in &overdue {
         warnings::raise(
             &ctx.db,
             Raise {
                 rule: "contract_publication_overdue",
                 subject_type: "contract",
-                subject_id: id.to_string(),
-                responsible_org_id: row.try_get("", "purchaser_org_id")?,
-                counterparty_org_id: Some(row.try_get("", "supplier_id")?),
-                due_on: Some(publish_by),
+                subject_id: contract.id.to_string(),
+                responsible_org_id: contract.purchaser_org_id,
+                counterparty_org_id: Some(contract.supplier_id),
+                due_on: Some(contract.publish_by),
                 message: warnings::stored(
                     &Text::new("warning.msg.publication_overdue")
-                        .arg("contract", row.try_get::<String>("", "contract_no")?)
-                        .arg("publish_by", publish_by),
+                        .arg("contract", &contract.contract_no)
+                        .arg("publish_by", contract.publish_by),
                 ),
             },
             now,
         )
         .await?;
     }
-    let provisional = query_all(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT DISTINCT publish_by FROM contracts WHERE publish_by_provisional = ?",
-            [true.into()],
-        ),
-    )
-    .await?;
-    let operator = query_one(
-        &ctx.db,
-        stmt(
-            backend,
-            "SELECT id FROM organizations WHERE kind = 'operator' ORDER BY id LIMIT 1",
-            [],
-        ),
-    )
-    .await?;
+    let provisional = contracts::provisional_publication_deadlines(&ctx.db).await?;
+    let operator = contracts::operator_org(&ctx.db).await?;
     let calendar = gpmall_platform::calendar::current(ctx).await?;
-    if let Some(operator) = operator {
-        let operator_id: i64 = operator.try_get("", "id")?;
-        for row in &provisional {
-            let date = parse_date(&row.try_get::<String>("", "publish_by")?)?;
-            let year = chrono::Datelike::year(&date);
+    if let Some(operator_id) = operator {
+        for date in &provisional {
+            let year = chrono::Datelike::year(date);
             let subject = year.to_string();
             if calendar.is_loaded(year) {
                 warnings::resolve(

@@ -3,13 +3,12 @@
 //! its receivables, a purchasing unit as what it has to pay.
 
 use chrono::NaiveDate;
-use gpmall_platform::db::{query_all, stmt};
 use gpmall_platform::identity::Identity;
 use gpmall_platform::{ApiError, Ctx, Money};
-use sea_orm::Value;
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use crate::repo::contracts;
 
 /// One unpaid instalment.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -88,24 +87,10 @@ impl AmountsOwed {
 /// Every unpaid instalment of the active contracts `actor` may see (a purchasing unit's own, a
 /// supplier's own, all for the operator and the regulator).
 pub async fn amounts_owed(ctx: &Ctx, actor: &Identity) -> Result<AmountsOwed, ApiError> {
-    let (clause, org) = visible_clause(actor)?;
-    let values: Vec<Value> = org.map(Value::from).into_iter().collect();
-    let rows = query_all(
-        &ctx.db,
-        stmt(
-            ctx.db.get_database_backend(),
-            &format!(
-                "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {clause} AND status = 'active' AND EXISTS \
-                 (SELECT 1 FROM contract_instalments i WHERE i.contract_id = contracts.id AND i.paid_fen < i.principal_fen) \
-                 ORDER BY id"
-            ),
-            values,
-        ),
-    )
-    .await?;
+    let rows = contracts::active_with_unpaid(&ctx.db, visible_to(actor)?).await?;
     let today = ctx.clock.today();
     let mut items = Vec::new();
-    for row in &rows {
+    for row in rows {
         let contract = build_view(&ctx.db, row, today).await?;
         items.extend(
             contract

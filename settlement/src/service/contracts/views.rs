@@ -1,16 +1,16 @@
 //! Reading contracts: the view a page or the API shows, and the visible list.
 
 use chrono::NaiveDate;
-use gpmall_platform::db::{query_all, query_one, stmt};
 use gpmall_platform::identity::{Identity, OrgKind};
 use gpmall_platform::pagination::{ListResponse, PageRequest};
 use gpmall_platform::{ApiError, Ctx, Money};
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::ConnectionTrait;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::disputes::DisputeStatus;
 use crate::domain::interest::{AppliedPayment, interest_owed};
 use crate::domain::terms::{self, PaymentTerms, Trigger};
+use crate::repo::contracts::{self, ContractRow, DisputeRow, InstalmentRow, PaymentRow, Visible};
 
 use super::*;
 
@@ -120,16 +120,9 @@ pub struct ContractView {
     pub actions: ContractActions,
 }
 
-pub(crate) const CONTRACT_COLUMNS: &str = "id, contract_no, order_id, purchaser_org_id, supplier_id, supplier_is_sme, amount_fen, \
-    signed_on, terms, lpr_percent_at_signing, collection_account, publish_by, publish_by_provisional, published_on, \
-    shipped_on, delivered_on, accepted_on, status, lines";
-
-/// A contract's parts that are read from its own row.
+/// A contract's parts that every instalment's view needs.
 struct Header {
-    id: i64,
-    status: ContractStatus,
     terms: PaymentTerms,
-    signed_on: NaiveDate,
     supplier_is_sme: bool,
     events: terms::Events,
     terminated: bool,
@@ -163,114 +156,52 @@ impl Totals {
     }
 }
 
-fn optional_date(row: &QueryResult, column: &str) -> Result<Option<NaiveDate>, ApiError> {
-    row.try_get::<Option<String>>("", column)?
-        .map(|d| parse_date(&d))
-        .transpose()
+fn payment_view(p: PaymentRow) -> PaymentView {
+    PaymentView {
+        instalment_seq: p.instalment_seq,
+        amount: p.amount,
+        paid_on: p.paid_on,
+        voucher_no: p.voucher_no,
+        account: p.account,
+    }
 }
 
-/// Every payment recorded on the contract, oldest first, with the instalment it paid.
-async fn payments_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Vec<PaymentView>, ApiError> {
-    let rows = query_all(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            "SELECT i.seq, p.amount_fen, p.paid_on, p.voucher_no, p.account FROM contract_payments p \
-             JOIN contract_instalments i ON i.id = p.instalment_id WHERE p.contract_id = ? ORDER BY p.paid_on, p.id",
-            [id.into()],
-        ),
-    )
-    .await?;
-    rows.iter()
-        .map(|p| {
-            Ok(PaymentView {
-                instalment_seq: p.try_get("", "seq")?,
-                amount: Money::from_fen(p.try_get("", "amount_fen")?),
-                paid_on: parse_date(&p.try_get::<String>("", "paid_on")?)?,
-                voucher_no: p.try_get("", "voucher_no")?,
-                account: p.try_get("", "account")?,
-            })
-        })
-        .collect()
-}
-
-/// Every dispute raised on the contract, oldest first.
-async fn disputes_of<C: ConnectionTrait>(conn: &C, id: i64) -> Result<Vec<DisputeView>, ApiError> {
-    let rows = query_all(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            "SELECT d.id, i.seq, d.amount_fen, d.reason, d.opened_on, d.status, d.deducted_fen, d.resolved_on, \
-             d.resolution_note FROM contract_disputes d JOIN contract_instalments i ON i.id = d.instalment_id \
-             WHERE d.contract_id = ? ORDER BY d.id",
-            [id.into()],
-        ),
-    )
-    .await?;
-    rows.iter()
-        .map(|d| {
-            let status: String = d.try_get("", "status")?;
-            Ok(DisputeView {
-                id: d.try_get("", "id")?,
-                instalment_seq: d.try_get("", "seq")?,
-                amount: Money::from_fen(d.try_get("", "amount_fen")?),
-                reason: d.try_get("", "reason")?,
-                opened_on: parse_date(&d.try_get::<String>("", "opened_on")?)?,
-                status: DisputeStatus::parse(&status).ok_or_else(|| {
-                    ApiError::internal(format!("unknown dispute status {status:?}"))
-                })?,
-                deducted: d
-                    .try_get::<Option<i64>>("", "deducted_fen")?
-                    .map(Money::from_fen),
-                resolved_on: optional_date(d, "resolved_on")?,
-                resolution_note: d.try_get("", "resolution_note")?,
-                actions: DisputeActions::default(),
-            })
-        })
-        .collect()
-}
-
-/// The names of the contract's purchasing unit and supplier.
-async fn party_names<C: ConnectionTrait>(
-    conn: &C,
-    purchaser: i64,
-    supplier: i64,
-) -> Result<(String, String), ApiError> {
-    let rows = query_all(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            "SELECT id, name FROM organizations WHERE id IN (?, ?)",
-            [purchaser.into(), supplier.into()],
-        ),
-    )
-    .await?;
-    let name_of = |org: i64| -> Result<String, ApiError> {
-        for row in &rows {
-            if row.try_get::<i64>("", "id")? == org {
-                return Ok(row.try_get("", "name")?);
-            }
-        }
-        Err(ApiError::internal(format!("organization {org} is missing")))
-    };
-    Ok((name_of(purchaser)?, name_of(supplier)?))
+fn dispute_view(d: DisputeRow) -> DisputeView {
+    DisputeView {
+        id: d.id,
+        instalment_seq: d.instalment_seq,
+        amount: d.amount,
+        reason: d.reason,
+        opened_on: d.opened_on,
+        status: d.status,
+        deducted: d.deducted,
+        resolved_on: d.resolved_on,
+        resolution_note: d.resolution_note,
+        actions: DisputeActions::default(),
+    }
 }
 
 /// One instalment as of `today`: its due date from the terms and the events, what is paid,
 /// held back by disputes, overdue, and the late interest owed.
 fn instalment_view(
-    inst: &QueryResult,
+    inst: InstalmentRow,
     header: &Header,
     payments: &[PaymentView],
     disputes: &[DisputeView],
     today: NaiveDate,
-) -> Result<InstalmentView, ApiError> {
-    let seq: i32 = inst.try_get("", "seq")?;
-    let principal = Money::from_fen(inst.try_get("", "principal_fen")?);
-    let paid = Money::from_fen(inst.try_get("", "paid_fen")?);
-    let disputed = Money::from_fen(inst.try_get("", "disputed_fen")?);
-    let trigger = parse_trigger(&inst.try_get::<String>("", "trigger_event")?)?;
-    let days_after: i32 = inst.try_get("", "days_after")?;
+) -> InstalmentView {
+    let InstalmentRow {
+        seq,
+        principal,
+        paid,
+        disputed,
+        deducted,
+        trigger,
+        days_after,
+        milestone,
+        milestone_reached_on,
+        ..
+    } = inst;
     let mut applied: Vec<AppliedPayment> = payments
         .iter()
         .filter(|p| p.instalment_seq == seq)
@@ -290,7 +221,6 @@ fn instalment_view(
                 amount: d.amount,
             }),
     );
-    let milestone_reached_on = optional_date(inst, "milestone_reached_on")?;
     let events = terms::Events {
         milestone_on: milestone_reached_on,
         ..header.events
@@ -312,7 +242,7 @@ fn instalment_view(
         }
         None => (0, Money::ZERO),
     };
-    Ok(InstalmentView {
+    InstalmentView {
         seq,
         principal,
         trigger,
@@ -320,85 +250,77 @@ fn instalment_view(
         clock_started_on: due.clock_started_on,
         due_on: due.due_on,
         due_at_sme_limit: due.at_sme_limit,
-        milestone: inst.try_get("", "milestone")?,
+        milestone,
         milestone_reached_on,
         paid,
         outstanding,
         disputed,
         payable: Money::from_fen(outstanding.fen() - disputed.fen()),
-        deducted: Money::from_fen(inst.try_get("", "deducted_fen")?),
+        deducted,
         overdue_days,
         interest_owed: interest,
-    })
+    }
 }
 
-fn header_of(row: &QueryResult) -> Result<Header, ApiError> {
-    let terms_text: String = row.try_get("", "terms")?;
-    let signed_on = parse_date(&row.try_get::<String>("", "signed_on")?)?;
-    let status = parse_status(&row.try_get::<String>("", "status")?)?;
-    Ok(Header {
-        id: row.try_get("", "id")?,
-        terms: serde_json::from_str(&terms_text).map_err(ApiError::internal)?,
-        signed_on,
-        supplier_is_sme: row.try_get("", "supplier_is_sme")?,
-        events: terms::Events {
-            signed_on,
-            delivered_on: optional_date(row, "delivered_on")?,
-            accepted_on: optional_date(row, "accepted_on")?,
-            milestone_on: None,
-        },
-        terminated: status == ContractStatus::Terminated,
-        status,
-    })
-}
-
+/// A contract's view as of `today`, from its row and the rows that hang off it.
 pub(super) async fn build_view<C: ConnectionTrait>(
     conn: &C,
-    row: &QueryResult,
+    row: ContractRow,
     today: NaiveDate,
 ) -> Result<ContractView, ApiError> {
-    let header = header_of(row)?;
-    let instalment_rows = query_all(
-        conn,
-        stmt(conn.get_database_backend(), "SELECT seq, principal_fen, paid_fen, disputed_fen, deducted_fen, trigger_event, days_after, \
-             milestone, milestone_reached_on FROM contract_instalments WHERE contract_id = ? ORDER BY seq", [header.id.into()]),
-    )
-    .await?;
-    let disputes = disputes_of(conn, header.id).await?;
-    let payments = payments_of(conn, header.id).await?;
-    let purchaser_org_id: i64 = row.try_get("", "purchaser_org_id")?;
-    let supplier_id: i64 = row.try_get("", "supplier_id")?;
-    let (purchaser_name, supplier_name) = party_names(conn, purchaser_org_id, supplier_id).await?;
+    let instalment_rows = contracts::instalments(conn, row.id).await?;
+    let disputes: Vec<DisputeView> = contracts::disputes(conn, row.id, &instalment_rows)
+        .await?
+        .into_iter()
+        .map(dispute_view)
+        .collect();
+    let payments: Vec<PaymentView> = contracts::payments(conn, row.id, &instalment_rows)
+        .await?
+        .into_iter()
+        .map(payment_view)
+        .collect();
+    let (purchaser_name, supplier_name) =
+        contracts::party_names(conn, row.purchaser_org_id, row.supplier_id).await?;
+    let header = Header {
+        terms: row.terms,
+        supplier_is_sme: row.supplier_is_sme,
+        events: terms::Events {
+            signed_on: row.signed_on,
+            delivered_on: row.delivered_on,
+            accepted_on: row.accepted_on,
+            milestone_on: None,
+        },
+        terminated: row.status == ContractStatus::Terminated,
+    };
     let mut totals = Totals::default();
     let mut instalments = Vec::with_capacity(instalment_rows.len());
-    for inst in &instalment_rows {
-        let view = instalment_view(inst, &header, &payments, &disputes, today)?;
+    for inst in instalment_rows {
+        let view = instalment_view(inst, &header, &payments, &disputes, today);
         totals.add(&view, today);
         instalments.push(view);
     }
     Ok(ContractView {
-        id: header.id,
-        contract_no: row.try_get("", "contract_no")?,
-        order_id: row.try_get("", "order_id")?,
-        purchaser_org_id,
+        id: row.id,
+        contract_no: row.contract_no,
+        order_id: row.order_id,
+        purchaser_org_id: row.purchaser_org_id,
         purchaser_name,
-        supplier_id,
+        supplier_id: row.supplier_id,
         supplier_name,
-        supplier_is_sme: header.supplier_is_sme,
-        amount: Money::from_fen(row.try_get("", "amount_fen")?),
-        signed_on: header.signed_on,
-        lines: serde_json::from_str(&row.try_get::<String>("", "lines")?)
-            .map_err(ApiError::internal)?,
+        supplier_is_sme: row.supplier_is_sme,
+        amount: row.amount,
+        signed_on: row.signed_on,
+        lines: row.lines,
         terms: header.terms,
-        lpr_percent_at_signing: row.try_get("", "lpr_percent_at_signing")?,
-        collection_account: row.try_get("", "collection_account")?,
-        publish_by: parse_date(&row.try_get::<String>("", "publish_by")?)?,
-        publish_by_provisional: row.try_get("", "publish_by_provisional")?,
-        published_on: optional_date(row, "published_on")?,
-        shipped_on: optional_date(row, "shipped_on")?,
-        delivered_on: header.events.delivered_on,
-        accepted_on: header.events.accepted_on,
-        status: header.status,
+        lpr_percent_at_signing: row.lpr_percent_at_signing,
+        collection_account: row.collection_account,
+        publish_by: row.publish_by,
+        publish_by_provisional: row.publish_by_provisional,
+        published_on: row.published_on,
+        shipped_on: row.shipped_on,
+        delivered_on: row.delivered_on,
+        accepted_on: row.accepted_on,
+        status: row.status,
         instalments,
         disputes,
         payments,
@@ -419,24 +341,19 @@ pub(crate) async fn load_view<C: ConnectionTrait>(
     id: i64,
     today: NaiveDate,
 ) -> Result<ContractView, ApiError> {
-    let row = query_one(
-        conn,
-        stmt(
-            conn.get_database_backend(),
-            &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ?"),
-            [id.into()],
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("contract"))?;
-    build_view(conn, &row, today).await
+    let row = contracts::find(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("contract"))?;
+    build_view(conn, row, today).await
 }
 
-pub(super) fn visible_clause(actor: &Identity) -> Result<(&'static str, Option<i64>), ApiError> {
+/// The contracts `actor` may read: a purchasing unit's and a supplier's own, all for the
+/// operator and the regulator; banks read contracts only through financing applications.
+pub(super) fn visible_to(actor: &Identity) -> Result<Visible, ApiError> {
     match actor.org_kind {
-        OrgKind::Purchaser => Ok(("purchaser_org_id = ?", Some(actor.org_id))),
-        OrgKind::Supplier => Ok(("supplier_id = ?", Some(actor.org_id))),
-        OrgKind::Operator | OrgKind::Regulator => Ok(("1 = 1", None)),
+        OrgKind::Purchaser => Ok(Visible::Purchaser(actor.org_id)),
+        OrgKind::Supplier => Ok(Visible::Supplier(actor.org_id)),
+        OrgKind::Operator | OrgKind::Regulator => Ok(Visible::All),
         OrgKind::Bank => Err(ApiError::refused(Text::new(
             "msg.contract.banks_via_applications",
         ))),
@@ -444,22 +361,12 @@ pub(super) fn visible_clause(actor: &Identity) -> Result<(&'static str, Option<i
 }
 
 pub async fn get(ctx: &Ctx, actor: &Identity, id: i64) -> Result<ContractView, ApiError> {
-    let (clause, org) = visible_clause(actor)?;
-    let mut values: Vec<Value> = vec![id.into()];
-    values.extend(org.map(Value::from));
-    let row = query_one(
-        &ctx.db,
-        stmt(
-            ctx.db.get_database_backend(),
-            &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = ? AND {clause}"),
-            values,
-        ),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("contract"))?;
+    let row = contracts::find_visible(&ctx.db, id, visible_to(actor)?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("contract"))?;
     Ok(with_actions(
         actor,
-        build_view(&ctx.db, &row, ctx.clock.today()).await?,
+        build_view(&ctx.db, row, ctx.clock.today()).await?,
     ))
 }
 
@@ -468,33 +375,11 @@ pub async fn list(
     actor: &Identity,
     page: PageRequest,
 ) -> Result<ListResponse<ContractView>, ApiError> {
-    let (clause, org) = visible_clause(actor)?;
-    let backend = ctx.db.get_database_backend();
-    let values: Vec<Value> = org.map(Value::from).into_iter().collect();
-    let total = query_one(
-        &ctx.db,
-        stmt(
-            backend,
-            &format!("SELECT COUNT(*) AS n FROM contracts WHERE {clause}"),
-            values.clone(),
-        ),
-    )
-    .await?
-    .map(|r| r.try_get::<i64>("", "n"))
-    .transpose()?
-    .unwrap_or(0);
-    let mut page_values = values;
-    page_values.push((page.per_page as i64).into());
-    page_values.push((page.offset() as i64).into());
-    let rows = query_all(
-        &ctx.db,
-        stmt(backend, &format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {clause} ORDER BY id DESC LIMIT ? OFFSET ?"), page_values),
-    )
-    .await?;
+    let found = contracts::page_visible(&ctx.db, visible_to(actor)?, page).await?;
     let today = ctx.clock.today();
-    let mut items = Vec::with_capacity(rows.len());
-    for row in &rows {
+    let mut items = Vec::with_capacity(found.items.len());
+    for row in found.items {
         items.push(with_actions(actor, build_view(&ctx.db, row, today).await?));
     }
-    Ok(ListResponse::new(items, total as u64, page))
+    Ok(ListResponse::new(items, found.total, page))
 }
