@@ -353,6 +353,7 @@ pub fn router(ctx: Ctx, config: &Config) -> Router {
         .merge(gpmall_platform::identity::admin::router())
         .merge(gpmall_mall::http::router())
         .merge(gpmall_settlement::http::router())
+        .merge(gpmall_financing::http::router())
         .merge(gpmall_platform::calendar::http::router());
     let mut pages = crate::web::router();
     if sandbox {

@@ -119,7 +119,7 @@ pub async fn demo(ctx: &Ctx) -> anyhow::Result<()> {
         ctx,
     )
     .await?;
-    login(
+    let operator_user = login(
         &txn,
         operator,
         "operator",
@@ -268,6 +268,25 @@ pub async fn demo(ctx: &Ctx) -> anyhow::Result<()> {
     }
     gpmall_mall::repo::search::reindex_all(&txn).await?;
     gpmall_settlement::service::guarantees::seed_demo_issuers(&txn, now).await?;
+    let banks = gpmall_financing::service::demo::seed_demo_banks(&txn, now, operator_user.into())
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "demo banks: {}",
+                e.message_in(gpmall_platform::i18n::Lang::En)
+            )
+        })?;
+    for bank in banks {
+        login(
+            &txn,
+            bank.org_id.get(),
+            bank.username,
+            &format!("{} 政采贷对接", bank.name),
+            "banker",
+            ctx,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(())
 }

@@ -2,3 +2,8 @@
 //! disbursed and repaid by partner banks through a signed bank API.
 
 pub mod domain;
+pub mod entity;
+pub mod error;
+pub mod http;
+pub mod repo;
+pub mod service;

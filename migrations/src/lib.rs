@@ -17,6 +17,7 @@ mod m20261201_000001_milestones;
 mod m20261201_000002_sandbox_clock;
 mod m20261204_000010_price_review;
 mod m20261204_000011_search_relevance_order;
+mod m20261205_000001_financing;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_sandbox_clock::Migration),
             Box::new(m20261204_000010_price_review::Migration),
             Box::new(m20261204_000011_search_relevance_order::Migration),
+            Box::new(m20261205_000001_financing::Migration),
         ]
     }
 }

@@ -81,6 +81,19 @@ typed_id!(
     DepositId
 );
 
+typed_id!(
+    /// A partner bank registered for financing.
+    BankId
+);
+typed_id!(
+    /// A bank's loan product.
+    LoanProductId
+);
+typed_id!(
+    /// A supplier's loan application.
+    LoanApplicationId
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

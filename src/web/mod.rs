@@ -6,6 +6,7 @@ mod assets;
 mod auth;
 mod budgets;
 mod cart;
+mod financing;
 mod i18n;
 mod orders;
 pub mod page;
@@ -48,6 +49,13 @@ pub fn router() -> axum::Router<Ctx> {
         )
         .route("/review", get(review::queue))
         .route("/review/{id}/{action}", post(review::decide))
+        .route("/financing", get(financing::overview))
+        .route("/financing/applications", post(financing::apply))
+        .route("/financing/applications/{id}", get(financing::detail))
+        .route(
+            "/financing/applications/{id}/withdraw",
+            post(financing::withdraw),
+        )
         .route("/static/app.css", get(assets::css))
         .route("/static/favicon.svg", get(assets::favicon))
         .merge(settlement::router())

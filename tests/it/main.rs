@@ -16,6 +16,7 @@ mod contract;
 mod deposits;
 mod disputes;
 mod errors;
+mod financing;
 mod guarantees;
 mod instances;
 mod law;

@@ -102,6 +102,16 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/calendar/years", "*"),
     ("GET", "/api/v1/calendar/years/{year}", "*"),
     ("PUT", "/api/v1/calendar/years/{year}", "O"),
+    // Financing: the operator's bank registry, products compared, suppliers' applications.
+    ("GET", "/api/v1/financing/banks", "OR"),
+    ("POST", "/api/v1/financing/banks", "O"),
+    ("POST", "/api/v1/financing/banks/{id}/keys", "O"),
+    ("GET", "/api/v1/financing/products", "SOR"),
+    ("POST", "/api/v1/financing/products", "O"),
+    ("GET", "/api/v1/financing/applications", "SOR"),
+    ("POST", "/api/v1/financing/applications", "S"),
+    ("GET", "/api/v1/financing/applications/{id}", "SOR"),
+    ("POST", "/api/v1/financing/applications/{id}/withdraw", "S"),
 ];
 
 /// Values for a path parameter: every action of the parameter's enum, else a plausible id.

@@ -785,6 +785,7 @@ const NAVIGABLE_PAGES: &[&str] = &[
     "/operator/limits",
     "/operator/rates",
     "/operator/calendar",
+    "/financing",
 ];
 
 #[tokio::test]

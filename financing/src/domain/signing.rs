@@ -44,11 +44,15 @@ pub mod header {
 }
 
 /// A signing scheme a bank is registered with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
 pub enum Scheme {
+    #[serde(rename = "hmac-sha256")]
     /// HMAC-SHA256 with a shared secret; the signature is lowercase hex.
     HmacSha256,
     /// SM2 with SM3 and the signer id [`SM2_SIGNER_ID`]; the signature is base64 of its DER.
+    #[serde(rename = "sm2-sm3")]
     Sm2Sm3,
 }
 

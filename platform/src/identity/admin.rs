@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::credit_code::{CreditCode, CreditCodeError};
+use super::credit_code::CreditCode;
 use super::{EnterpriseSize, OrgKind, Role, password};
 use crate::audit::{self, AuditEntry};
 use crate::entity::{organization, user};
@@ -78,23 +78,7 @@ pub async fn create_organization(
     let region = clean_optional_name("field.region", Some(&input.region), 100)?.unwrap_or_default();
     let needs_code = matches!(input.kind, OrgKind::Supplier | OrgKind::Bank);
     let credit_code = match (&input.credit_code, needs_code) {
-        (Some(code), _) => Some(CreditCode::parse(code).map_err(|e| {
-            let text = match &e {
-                CreditCodeError::WrongLength(n) => {
-                    Text::new("msg.admin.credit_code_length").arg("n", n)
-                }
-                CreditCodeError::BadCharacter(c, at) => Text::new("msg.admin.credit_code_char")
-                    .arg("char", c)
-                    .arg("at", at),
-                CreditCodeError::CheckFailed { expected, found } => {
-                    Text::new("msg.admin.credit_code_check")
-                        .arg("expected", format!("'{expected}'"))
-                        .arg("found", format!("'{found}'"))
-                }
-            };
-            ApiError::say(StatusCode::BAD_REQUEST, "CREDIT_CODE_INVALID", text)
-                .with_details(serde_json::json!({ "code": code }))
-        })?),
+        (Some(code), _) => Some(CreditCode::parse(code).map_err(|e| e.refusal(code))?),
         (None, true) => {
             return Err(ApiError::say(
                 StatusCode::BAD_REQUEST,

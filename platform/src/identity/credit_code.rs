@@ -55,6 +55,32 @@ fn check_character(values: &[u32]) -> char {
     char::from(ALPHABET[check as usize])
 }
 
+impl CreditCodeError {
+    /// The 400 `CREDIT_CODE_INVALID` a person sees for `code`, saying what is wrong with it.
+    pub fn refusal(&self, code: &str) -> crate::error::ApiError {
+        use crate::i18n::Text;
+        let text = match self {
+            CreditCodeError::WrongLength(n) => {
+                Text::new("msg.admin.credit_code_length").arg("n", n)
+            }
+            CreditCodeError::BadCharacter(c, at) => Text::new("msg.admin.credit_code_char")
+                .arg("char", c)
+                .arg("at", at),
+            CreditCodeError::CheckFailed { expected, found } => {
+                Text::new("msg.admin.credit_code_check")
+                    .arg("expected", format!("'{expected}'"))
+                    .arg("found", format!("'{found}'"))
+            }
+        };
+        crate::error::ApiError::say(
+            axum::http::StatusCode::BAD_REQUEST,
+            "CREDIT_CODE_INVALID",
+            text,
+        )
+        .with_details(serde_json::json!({ "code": code }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

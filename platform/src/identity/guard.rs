@@ -102,3 +102,14 @@ role_guard!(
     /// Who keeps the books of deposits: the unit's staff or the operator.
     DepositKeeper: [Buyer, Finance, Operator], "msg.forbidden.deposit_keeper"
 );
+
+role_guard!(
+    /// Who reads loan applications: the supplier its own, a bank those sent to it, supervision
+    /// all.
+    LoanReader: [Seller, Operator, Regulator, Banker], "msg.forbidden.loan_reader"
+);
+
+role_guard!(
+    /// Who compares loan products: suppliers, and the operator and regulator.
+    ProductReader: [Seller, Operator, Regulator], "msg.forbidden.product_reader"
+);

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use gpmall_platform::audit::{self, AuditEntry};
 use gpmall_platform::db::{query_all, query_one, stmt};
 use gpmall_platform::i18n::Text;
-use gpmall_platform::identity::credit_code::{CreditCode, CreditCodeError};
+use gpmall_platform::identity::credit_code::CreditCode;
 use gpmall_platform::identity::{Identity, Role};
 use gpmall_platform::text::clean_name;
 use gpmall_platform::{ApiError, Ctx};
@@ -19,23 +19,6 @@ use crate::domain::guarantee::{Algorithm, IssuerKind, IssuerPublicKey};
 const DEMO_SM2_PUBLIC_KEY: &str = include_str!("../../../../demo/issuers/ccb-jiangbei.sm2.pub.pem");
 const DEMO_RSA_PUBLIC_KEY: &str =
     include_str!("../../../../demo/issuers/sanxia-guarantee.rsa.pub.pem");
-
-/// A credit code that does not parse, in the words the organization pages use.
-fn credit_code_refused(error: &CreditCodeError, code: &str) -> ApiError {
-    let text = match error {
-        CreditCodeError::WrongLength(n) => Text::new("msg.admin.credit_code_length").arg("n", n),
-        CreditCodeError::BadCharacter(c, at) => Text::new("msg.admin.credit_code_char")
-            .arg("char", c)
-            .arg("at", at),
-        CreditCodeError::CheckFailed { expected, found } => {
-            Text::new("msg.admin.credit_code_check")
-                .arg("expected", format!("'{expected}'"))
-                .arg("found", format!("'{found}'"))
-        }
-    };
-    ApiError::say(StatusCode::BAD_REQUEST, "CREDIT_CODE_INVALID", text)
-        .with_details(serde_json::json!({ "code": code }))
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -125,7 +108,7 @@ pub async fn register_issuer(
     let credit_code = input
         .credit_code
         .as_deref()
-        .map(|code| CreditCode::parse(code).map_err(|e| credit_code_refused(&e, code)))
+        .map(|code| CreditCode::parse(code).map_err(|e| e.refusal(code)))
         .transpose()?;
     let pem = input.public_key_pem.trim();
     IssuerPublicKey::from_pem(input.algorithm, pem).map_err(|e| {
