@@ -11,7 +11,7 @@ use gpmall_financing::service::applications::{
     self, ApplicationDetail, ApplicationView, NewApplication,
 };
 use gpmall_financing::service::banks::{self, BankView};
-use gpmall_financing::service::products::{self, ProductView};
+use gpmall_financing::service::products::{self, LoanProductView};
 use gpmall_platform::identity::{Identity, OrgKind};
 use gpmall_platform::ids::{ContractId, LoanApplicationId, LoanProductId};
 use gpmall_platform::pagination::PageRequest;
@@ -56,7 +56,7 @@ struct FinancingPage {
     tr: Tr,
     layout: Layout,
     is_supplier: bool,
-    products: Vec<ProductView>,
+    products: Vec<LoanProductView>,
     applications: Vec<ApplicationView>,
     total: u64,
     contracts: Vec<Financeable>,
@@ -69,7 +69,7 @@ impl FinancingPage {
         self.form.contract_id.trim() == c.id.to_string()
     }
 
-    fn product_selected(&self, p: &ProductView) -> bool {
+    fn product_selected(&self, p: &LoanProductView) -> bool {
         self.form.product_id.trim() == p.id.to_string()
     }
 
@@ -77,7 +77,7 @@ impl FinancingPage {
         self.tr.of("financing.status", status.as_str()).to_owned()
     }
 
-    fn sizes(&self, p: &ProductView) -> String {
+    fn sizes(&self, p: &LoanProductView) -> String {
         p.eligible_sizes
             .iter()
             .map(|s| self.tr.of("size", s.as_str()))

@@ -58,6 +58,19 @@ async fn openapi_documents_the_routes_and_error_codes() {
             "{path} missing from the OpenAPI document"
         );
     }
+    // Every operation id is unique, as OpenAPI requires (two modules once both had
+    // `create_product`).
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            if let Some(id) = operation["operationId"].as_str() {
+                assert!(
+                    ids.insert(id.to_owned()),
+                    "{method} {path}: operationId {id} is not unique"
+                );
+            }
+        }
+    }
     let description = doc.body["info"]["description"].as_str().unwrap();
     assert!(description.contains("BUDGET_EXCEEDED"));
     let docs = app.get("/docs/", None).await;

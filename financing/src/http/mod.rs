@@ -17,16 +17,16 @@ use utoipa_axum::routes;
 use crate::domain::application::ApplicationStatus;
 use crate::service::applications::{self, ApplicationDetail, ApplicationView, NewApplication};
 use crate::service::banks::{self, BankView, NewBank, NewKey};
-use crate::service::products::{self, NewProduct, ProductView};
+use crate::service::products::{self, LoanProductView, NewLoanProduct};
 
 pub fn router() -> OpenApiRouter<Ctx> {
     OpenApiRouter::new()
         .routes(routes!(list_banks, register_bank))
-        .routes(routes!(add_key))
-        .routes(routes!(list_products, create_product))
-        .routes(routes!(list_applications, apply))
-        .routes(routes!(get_application))
-        .routes(routes!(withdraw))
+        .routes(routes!(add_bank_key))
+        .routes(routes!(list_loan_products, create_loan_product))
+        .routes(routes!(list_loan_applications, apply_for_loan))
+        .routes(routes!(get_loan_application))
+        .routes(routes!(withdraw_loan_application))
 }
 
 fn optional_key(headers: &HeaderMap) -> ApiResult<Option<String>> {
@@ -69,7 +69,7 @@ pub async fn register_bank(
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "KEY_EXISTS"),
               (status = 422, body = ErrorBody, description = "KEY_INVALID")))]
-pub async fn add_key(
+pub async fn add_bank_key(
     State(ctx): State<Ctx>,
     Operator(actor): Operator,
     ApiPath(id): ApiPath<i64>,
@@ -80,25 +80,25 @@ pub async fn add_key(
 }
 
 #[utoipa::path(get, path = "/api/v1/financing/products", tag = "financing",
-    responses((status = 200, body = Vec<ProductView>, description = "Every bank's products; for a supplier, whether each lends to an enterprise of its size"),
+    responses((status = 200, body = Vec<LoanProductView>, description = "Every bank's products; for a supplier, whether each lends to an enterprise of its size"),
               (status = 403, body = ErrorBody)))]
-pub async fn list_products(
+pub async fn list_loan_products(
     State(ctx): State<Ctx>,
     ProductReader(actor): ProductReader,
-) -> ApiResult<Json<Vec<ProductView>>> {
+) -> ApiResult<Json<Vec<LoanProductView>>> {
     Ok(Json(products::list(&ctx, &actor).await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/financing/products", tag = "financing", request_body = NewProduct,
-    responses((status = 201, body = ProductView),
+#[utoipa::path(post, path = "/api/v1/financing/products", tag = "financing", request_body = NewLoanProduct,
+    responses((status = 201, body = LoanProductView),
               (status = 400, body = ErrorBody, description = "VALIDATION_FAILED names the limit that cannot stand"),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "no such bank"),
               (status = 409, body = ErrorBody, description = "PRODUCT_EXISTS")))]
-pub async fn create_product(
+pub async fn create_loan_product(
     State(ctx): State<Ctx>,
     Operator(actor): Operator,
-    ApiJson(input): ApiJson<NewProduct>,
-) -> ApiResult<(StatusCode, Json<ProductView>)> {
+    ApiJson(input): ApiJson<NewLoanProduct>,
+) -> ApiResult<(StatusCode, Json<LoanProductView>)> {
     Ok((
         StatusCode::CREATED,
         Json(products::create(&ctx, &actor, input).await?),
@@ -118,7 +118,7 @@ pub struct ApplicationQuery {
     responses((status = 200, body = ListResponse<ApplicationView>,
         description = "A supplier's own applications, a bank's, or all for the operator and the regulator; newest first"),
               (status = 403, body = ErrorBody)))]
-pub async fn list_applications(
+pub async fn list_loan_applications(
     State(ctx): State<Ctx>,
     LoanReader(actor): LoanReader,
     ApiQuery(query): ApiQuery<ApplicationQuery>,
@@ -137,7 +137,7 @@ pub async fn list_applications(
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "not the supplier's contract, or no such product"),
               (status = 409, body = ErrorBody, description = "FINANCING_APPLICATION_EXISTS: one is already running with that bank"),
               (status = 422, body = ErrorBody, description = "CONTRACT_NOT_FINANCEABLE, SUPPLIER_PENALIZED, AMOUNT_OVER_PRODUCT_MAXIMUM, AMOUNT_OVER_UNPAID_SHARE, TERM_OUT_OF_RANGE, SIZE_NOT_ELIGIBLE, IDEMPOTENCY_KEY_REUSED")))]
-pub async fn apply(
+pub async fn apply_for_loan(
     State(ctx): State<Ctx>,
     Seller(actor): Seller,
     headers: HeaderMap,
@@ -153,7 +153,7 @@ pub async fn apply(
 #[utoipa::path(get, path = "/api/v1/financing/applications/{id}", tag = "financing", params(("id" = i64, Path)),
     responses((status = 200, body = ApplicationDetail, description = "With the full timeline"),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn get_application(
+pub async fn get_loan_application(
     State(ctx): State<Ctx>,
     LoanReader(actor): LoanReader,
     ApiPath(id): ApiPath<i64>,
@@ -168,7 +168,7 @@ pub async fn get_application(
     responses((status = 200, body = ApplicationDetail),
               (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
               (status = 409, body = ErrorBody, description = "FINANCING_APPLICATION_ALREADY_APPROVED, FINANCING_APPLICATION_ENDED")))]
-pub async fn withdraw(
+pub async fn withdraw_loan_application(
     State(ctx): State<Ctx>,
     Seller(actor): Seller,
     headers: HeaderMap,

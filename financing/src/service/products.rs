@@ -19,7 +19,7 @@ use crate::repo::banks::{self as repo, NewProductRow};
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct NewProduct {
+pub struct NewLoanProduct {
     pub bank_id: BankId,
     /// The bank's product code, sent with each application.
     pub code: String,
@@ -45,7 +45,7 @@ pub struct NewProduct {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ProductView {
+pub struct LoanProductView {
     pub id: LoanProductId,
     pub bank_id: BankId,
     pub bank_name: String,
@@ -66,7 +66,7 @@ pub struct ProductView {
     pub created_at: DateTime<Utc>,
 }
 
-impl ProductView {
+impl LoanProductView {
     pub fn limits(&self) -> ProductLimits {
         ProductLimits {
             max_amount: self.max_amount,
@@ -107,9 +107,9 @@ pub(crate) fn view(
     p: loan_product::Model,
     bank_name: String,
     viewer_size: Option<Option<EnterpriseSize>>,
-) -> FinancingResult<ProductView> {
+) -> FinancingResult<LoanProductView> {
     let limits = stored_limits(&p)?;
-    Ok(ProductView {
+    Ok(LoanProductView {
         id: p.id,
         bank_id: p.bank_id,
         bank_name,
@@ -148,8 +148,8 @@ pub(crate) async fn supplier_size(
 pub async fn create(
     ctx: &Ctx,
     actor: &Identity,
-    input: NewProduct,
-) -> FinancingResult<ProductView> {
+    input: NewLoanProduct,
+) -> FinancingResult<LoanProductView> {
     actor.require_role(Role::Operator)?;
     let name = clean_name("field.product_name", &input.name, 100)?;
     let code = clean_name("field.product_code", &input.code, 32)?;
@@ -209,7 +209,7 @@ pub async fn create(
 }
 
 /// Every product with its bank's name; for a supplier, whether each lends to it.
-pub async fn list(ctx: &Ctx, actor: &Identity) -> FinancingResult<Vec<ProductView>> {
+pub async fn list(ctx: &Ctx, actor: &Identity) -> FinancingResult<Vec<LoanProductView>> {
     let viewer_size = match actor.org_kind {
         OrgKind::Supplier => Some(supplier_size(ctx, OrgId(actor.org_id)).await?.1),
         OrgKind::Operator | OrgKind::Regulator => None,
@@ -239,7 +239,7 @@ pub async fn list(ctx: &Ctx, actor: &Identity) -> FinancingResult<Vec<ProductVie
 }
 
 /// One product, for the application form.
-pub async fn get(ctx: &Ctx, id: LoanProductId) -> FinancingResult<(ProductView, OrgId)> {
+pub async fn get(ctx: &Ctx, id: LoanProductId) -> FinancingResult<(LoanProductView, OrgId)> {
     let product = repo::product(&ctx.db, id)
         .await?
         .ok_or(FinancingError::ProductNotFound)?;
