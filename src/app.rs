@@ -451,6 +451,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("    purchasers: buyer1, buyer2, buyer3");
         println!("    suppliers:  supplier1 … supplier10");
         println!("    operator, regulator");
+        println!("    banks:      bank1, bank2");
     }
     axum::serve(
         listener,

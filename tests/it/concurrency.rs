@@ -127,3 +127,52 @@ async fn two_hundred_orders_against_stock_for_thirty() {
     );
     assert_eq!(app.scalar(&format!("SELECT CAST(COALESCE(SUM(l.quantity), 0) AS BIGINT) FROM order_lines l JOIN orders o ON o.id = l.order_id WHERE o.budget_line_id = {line}")).await, 30);
 }
+
+/// Twenty applications for one contract to one bank at once: the partial unique index lets one
+/// through, the others are told one is already with that bank.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn twenty_concurrent_applications_for_one_contract_and_bank_make_one() {
+    let Some(app) = concurrent_app().await else {
+        return;
+    };
+    let contract = crate::financing::signed_contract(&app, "supplier5", "10000.00").await;
+    let token = app.login("supplier5").await;
+    let product = crate::financing::product_id(&app, &token, "ZCD-XY").await;
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let app = app.clone();
+            let token = token.clone();
+            let body = json!({"contract_id": contract["id"], "product_id": product,
+                              "amount": "1000.00", "term_months": 6, "consent": true});
+            tokio::spawn(async move {
+                app.request(
+                    axum::http::Method::POST,
+                    "/api/v1/financing/applications",
+                    Some(&token),
+                    Some(&body),
+                    &[("idempotency-key", &format!("fa-race-{i}"))],
+                )
+                .await
+            })
+        })
+        .collect();
+    let mut created = 0;
+    for task in tasks {
+        let r = task.await.unwrap();
+        match r.status {
+            StatusCode::CREATED => created += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(r.code(), "FINANCING_APPLICATION_EXISTS", "{}", r.body)
+            }
+            other => panic!("unexpected {other}: {}", r.body),
+        }
+    }
+    assert_eq!(created, 1);
+    let stored = app
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM loan_applications WHERE contract_id = {}",
+            contract["id"]
+        ))
+        .await;
+    assert_eq!(stored, 1);
+}

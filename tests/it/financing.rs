@@ -9,14 +9,14 @@ use crate::settlement::advance;
 use crate::support::TestApp;
 
 /// A contract for `price` between buyer1 and `supplier`, signed when the supplier confirmed.
-async fn signed_contract(app: &TestApp, supplier: &str, price: &str) -> Value {
+pub(crate) async fn signed_contract(app: &TestApp, supplier: &str, price: &str) -> Value {
     let order = order_from(app, "buyer1", supplier, price).await;
     advance(app, order, &[(supplier, "confirm")]).await;
     let token = app.login(supplier).await;
     crate::law::contract_for(app, &token, order).await
 }
 
-async fn product_id(app: &TestApp, token: &str, code: &str) -> i64 {
+pub(crate) async fn product_id(app: &TestApp, token: &str, code: &str) -> i64 {
     let list = app.get("/api/v1/financing/products", Some(token)).await;
     list.assert_status(StatusCode::OK);
     list.body
